@@ -1,0 +1,214 @@
+"""Domain errors and the one place that turns them into HTTP answers.
+
+Operations raise these; views never build error responses themselves. In the JSON API every error
+is ``{"error": {"code", "message", "fields"}}`` (plus extra keys such as ``findings``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, jsonify, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class GatekeeperError(Exception):
+    """Base of all domain errors: an HTTP status, a snake_case code, a message and field problems."""
+
+    status = 400
+    code = "bad_request"
+    default_message = lazy_gettext("The request could not be understood.")
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        fields: Mapping[str, list[str]] | None = None,
+        **extra: Any,
+    ):
+        self.message = str(message) if message is not None else str(self.default_message)
+        if code:
+            self.code = code
+        self.fields = {key: [str(p) for p in problems] for key, problems in (fields or {}).items()}
+        self.extra = extra
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict:
+        body = {"code": self.code, "message": self.message, "fields": self.fields}
+        body.update(self.extra)
+        return {"error": body}
+
+
+class BadRequest(GatekeeperError):
+    status, code = 400, "bad_request"
+
+
+class NotAuthenticated(GatekeeperError):
+    status, code = 401, "unauthenticated"
+    default_message = lazy_gettext("Log in or send a valid API token.")
+
+
+class NotAllowed(GatekeeperError):
+    status, code = 403, "forbidden"
+    default_message = lazy_gettext("You are not allowed to do this.")
+
+
+class NotFound(GatekeeperError):
+    status, code = 404, "not_found"
+    default_message = lazy_gettext("Not found.")
+
+
+class Conflict(GatekeeperError):
+    status, code = 409, "conflict"
+    default_message = lazy_gettext("Someone else changed this at the same time; reload and try again.")
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+class ValidationFailed(GatekeeperError):
+    status, code = 422, "validation_error"
+    default_message = lazy_gettext("Some fields are not valid.")
+
+
+class RuleViolation(ValidationFailed):
+    """A submission refused by the pre-check; carries the findings."""
+
+    code = "blocked"
+
+
+class RateLimited(GatekeeperError):
+    status, code = 429, "rate_limited"
+    default_message = lazy_gettext("Too many attempts; wait a few minutes and try again.")
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Flatten marshmallow's nested error dict into ``{"a.b": ["problem"]}``."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema":
+                name = prefix or "_schema"
+            for field, problems in flatten_messages(value, name).items():
+                out.setdefault(field, []).extend(problems)
+    elif isinstance(messages, list | tuple):
+        if all(isinstance(m, str) for m in messages):
+            out[prefix or "_schema"] = [str(m) for m in messages]
+        else:
+            for item in messages:
+                for field, problems in flatten_messages(item, prefix).items():
+                    out.setdefault(field, []).extend(problems)
+    else:
+        out[prefix or "_schema"] = [str(messages)]
+    return out
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
+def http_error_body(exc: HTTPException) -> tuple[dict, int]:
+    """The JSON error body of a werkzeug/flask-smorest HTTP exception (webargs parse errors included)."""
+    status = exc.code or 500
+    fields: dict[str, list[str]] = {}
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("messages") if isinstance(data, Mapping) else None
+    if messages:
+        # webargs nests problems by location ("json", "query", "files", "form"); a body that is not
+        # a JSON object at all arrives as a list under "json".
+        for location, problems in messages.items():
+            if isinstance(problems, Mapping):
+                fields.update(flatten_messages(problems))
+            else:
+                fields.setdefault("_schema" if location == "json" else location, []).extend(
+                    str(p) for p in problems
+                )
+    if status == 400 and any("Invalid JSON" in p for ps in fields.values() for p in ps):
+        return GatekeeperError(_("The body is not valid JSON."), code="malformed_json").to_dict(), 400
+    code = _HTTP_CODES.get(status, "error")
+    if status == 422:
+        message = _("Some fields are not valid.")
+    elif status == 404:
+        message = _("Not found.")
+    elif status == 405:
+        message = _("This method is not allowed here.")
+    elif status == 413:
+        message = _("The upload is too large.")
+    else:
+        message = exc.description or exc.name
+    return GatekeeperError(message, code=code, fields=fields).to_dict(), status
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map domain errors, HTTP errors and database races to answers, never a bare 500."""
+
+    @app.errorhandler(GatekeeperError)
+    def _domain(exc: GatekeeperError):
+        from gatekeeper.extensions import db
+
+        db.session.rollback()
+        return jsonify(exc.to_dict()), exc.status
+
+    @app.errorhandler(StaleDataError)
+    @app.errorhandler(IntegrityError)
+    def _race(exc):
+        from gatekeeper.extensions import db
+
+        db.session.rollback()
+        log.info("conflict: %s", exc)
+        return jsonify(Conflict().to_dict()), 409
+
+    @app.errorhandler(OperationalError)
+    def _operational(exc):
+        from gatekeeper.extensions import db
+
+        db.session.rollback()
+        text = str(exc.orig) if exc.orig is not None else str(exc)
+        if "could not serialize" in text or "deadlock" in text or "database is locked" in text:
+            return jsonify(Conflict().to_dict()), 409
+        raise exc
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        body, status = http_error_body(exc)
+        if wants_json():
+            return jsonify(body), status
+        return exc
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return _http(exc)
+        if app.testing:
+            raise exc  # let the test see the real traceback
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        from gatekeeper.extensions import db
+
+        db.session.rollback()
+        body = GatekeeperError(_("Internal error; it has been logged."), code="internal_error").to_dict()
+        return jsonify(body), 500

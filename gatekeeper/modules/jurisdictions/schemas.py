@@ -1,0 +1,137 @@
+"""Schemas of jurisdictions, gates (with their settings), departments and the calendar."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema
+from marshmallow.exceptions import ValidationError
+
+from gatekeeper.modules.jurisdictions.models import CommunityType, DayKind, Level
+
+QUORUM_RULES = ("more_than_half", "two_thirds", "all")
+MAJORITY_RULES = ("simple", "absolute", "two_thirds")
+
+
+class GateSettingsSchema(Schema):
+    """A gate's settings; every key has a default, so a gate stores only what it changes."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    decision_limit_days = fields.Integer(
+        load_default=15,
+        validate=validate.Range(min=1, max=120),
+        metadata={"description": "working days from acceptance to the decision"},
+    )
+    lead_time_days = fields.Integer(
+        load_default=30,
+        validate=validate.Range(min=0, max=250),
+        metadata={"description": "working days a request must be filed before its start date"},
+    )
+    sign_cap = fields.Integer(load_default=6, validate=validate.Range(min=0, max=100))
+    ledger_cap = fields.Integer(load_default=10, validate=validate.Range(min=0, max=200))
+    reports_cap = fields.Integer(load_default=24, validate=validate.Range(min=0, max=1000))
+    office_share_max_percent = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    match_threshold = fields.Integer(load_default=80, validate=validate.Range(min=50, max=100))
+    quorum = fields.String(
+        load_default="more_than_half",
+        validate=validate.OneOf(QUORUM_RULES),
+        metadata={"description": "share of non-recused members who must have voted"},
+    )
+    majority = fields.String(
+        load_default="simple",
+        validate=validate.OneOf(MAJORITY_RULES),
+        metadata={
+            "description": "simple: approvals > rejections; absolute: approvals > half of the "
+            "non-recused members; two_thirds: approvals >= 2/3 of the votes cast"
+        },
+    )
+    funding_due_days = fields.Integer(load_default=30, validate=validate.Range(min=0, max=365))
+    issuing_body = fields.String(load_default="", validate=validate.Length(max=120))
+    citations = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+
+
+def gate_settings(stored: dict | None) -> dict:
+    """The effective settings: stored values over defaults."""
+    return GateSettingsSchema().load(stored or {})
+
+
+class JurisdictionSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    level = fields.Enum(Level, by_value=True)
+    parent = fields.Function(lambda j: j.parent.code if j.parent else None)
+
+
+class GateSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    jurisdiction = fields.Function(lambda g: g.jurisdiction.code)
+    jurisdiction_name = fields.Function(lambda g: g.jurisdiction.name)
+    committee_name = fields.String()
+    escalation_body_name = fields.String()
+    number_prefix = fields.String()
+    settings = fields.Function(lambda g: GateSettingsSchema().dump(gate_settings(g.settings)))
+
+
+class GateUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    committee_name = fields.String(validate=validate.Length(min=1, max=120))
+    escalation_body_name = fields.String(validate=validate.Length(min=1, max=120))
+    number_prefix = fields.String(validate=validate.Regexp(r"^[A-Z0-9]{1,12}$"))
+    settings = fields.Nested(GateSettingsSchema(partial=True))
+
+
+class DepartmentSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    jurisdiction = fields.Function(lambda d: d.jurisdiction.code)
+
+
+class CommunitySchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    street = fields.Function(lambda c: c.parent.code)
+    street_name = fields.Function(lambda c: c.parent.name)
+    type = fields.Enum(CommunityType, by_value=True, attribute="community_type")
+    households = fields.Integer()
+    area_m2 = fields.Integer(allow_none=True)
+    office_area_m2 = fields.Integer(allow_none=True)
+
+
+class CommunityArgs(Schema):
+    gate = fields.String()
+    street = fields.String()
+    type = fields.Enum(CommunityType, by_value=True)
+    q = fields.String(validate=validate.Length(max=60))
+
+
+class DepartmentArgs(Schema):
+    q = fields.String(validate=validate.Length(max=60))
+
+
+class CalendarDaySchema(Schema):
+    day = fields.Date(required=True)
+    kind = fields.Enum(DayKind, by_value=True, required=True)
+    name = fields.String(load_default="", validate=validate.Length(max=60))
+
+
+class CalendarYearSchema(Schema):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    days = fields.List(fields.Nested(CalendarDaySchema), required=True)
+
+    @validates_schema
+    def _days_in_year(self, data, **_kwargs):
+        wrong = [d["day"].isoformat() for d in data["days"] if d["day"].year != data["year"]]
+        if wrong:
+            raise ValidationError({"days": [f"not in {data['year']}: {', '.join(wrong)}"]})
+        weekdays = [
+            d["day"].isoformat()
+            for d in data["days"]
+            if d["kind"] == DayKind.WORKDAY and d["day"].weekday() < 5
+        ]
+        if weekdays:
+            raise ValidationError({"days": [f"make-up workdays must be weekend days: {', '.join(weekdays)}"]})
+
+
+class CalendarArgs(Schema):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))

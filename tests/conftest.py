@@ -1,0 +1,201 @@
+"""Test fixtures.
+
+Every test that uses the app runs once per database backend: SQLite always, PostgreSQL too when
+``GATEKEEPER_TEST_DATABASE_URL`` is set. Per backend (and per xdist worker) the schema is built by
+the migrations and the demo district (without requests) is loaded once; each test then runs inside
+a transaction that is rolled back, its commits being savepoints.
+
+- ``app``: the application; ``db``: the test's session (app context pushed);
+- ``client``: an API client; ``login_as(username)``: an API client with that user's bearer token;
+- ``world``: handy objects of the demo district (gate, users, communities).
+Each request of a client runs in a fresh context (its own app context, session and ``g``), as on a
+real server; the frozen clock of the test is carried into it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import uuid
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
+
+from gatekeeper import create_app
+from gatekeeper.core import clock
+from gatekeeper.extensions import db as _db
+
+PASSWORD = "demo-password-1"
+PG_URL = os.environ.get("GATEKEEPER_TEST_DATABASE_URL", "").strip()
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def pytest_configure(config):
+    os.environ.setdefault("GATEKEEPER_INSTANCE_PATH", str(config.rootpath / "instance" / "test"))
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def make_database(backend: str, tmp_path_factory, label: str) -> tuple[str, callable]:
+    """A fresh, empty database for ``backend``: its URL and a function that drops it."""
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp(f"db-{label}") / "gatekeeper.sqlite3"
+        return f"sqlite:///{path}", lambda: None
+    schema = f"gk_{label}_{_worker()}_{uuid.uuid4().hex[:6]}".lower()
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+
+    def drop():
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+    return url, drop
+
+
+def build_app(url: str, **overrides):
+    config = {
+        "DATABASE_URL": url,
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "BASE_URL": "http://gatekeeper.test",
+        **overrides,
+    }
+    return create_app(config)
+
+
+def prepare(app, *, district: bool = True) -> None:
+    """Run the migrations and load the demo district, committed."""
+    from gatekeeper.modules.demo.district import load_district
+
+    with app.app_context():
+        upgrade()
+        if district:
+            load_district(PASSWORD)
+            _db.session.commit()
+        _db.session.remove()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def app(request, tmp_path_factory):
+    url, drop = make_database(request.param, tmp_path_factory, "t")
+    application = build_app(url)
+    application.config["BACKEND"] = request.param
+    prepare(application)
+    yield application
+    with application.app_context():
+        _db.engine.dispose()
+    drop()
+
+
+class BoundSession(FlaskSession):
+    """A session that always uses the test's connection (so everything is rolled back)."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+@pytest.fixture
+def db(app):
+    """The test's session, inside a transaction rolled back at the end."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        original = _db.session
+        _db.session = _db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": BoundSession}
+        )
+        try:
+            yield _db.session
+        finally:
+            _db.session.remove()
+            _db.session = original
+            outer.rollback()
+            connection.close()
+
+
+class ApiClient(FlaskClient):
+    """A test client whose every request runs in a fresh context, like a request on a server."""
+
+    token: str | None = None
+
+    def open(self, *args, **kwargs):
+        headers = dict(kwargs.pop("headers", None) or {})
+        if self.token and "Authorization" not in headers:
+            headers["Authorization"] = f"Bearer {self.token}"
+        kwargs["headers"] = headers
+        frozen = clock._frozen.get()
+        context = contextvars.Context()
+
+        def run():
+            clock._frozen.set(frozen)
+            return super(ApiClient, self).open(*args, **kwargs)
+
+        response = context.run(run)
+        _db.session.expire_all()  # what the test holds may have changed in the request
+        return response
+
+
+@pytest.fixture
+def client(app, db):
+    app.test_client_class = ApiClient
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(app, db):
+    """``login_as("officer")`` → a client sending that user's bearer token."""
+    from gatekeeper.core.auth import issue_token
+    from gatekeeper.modules.accounts.models import User
+
+    def login(username: str) -> ApiClient:
+        user = db.scalar(sa.select(User).where(User.username == username))
+        assert user is not None, f"no demo user {username}"
+        token, _row = issue_token(user, label="test")
+        db.commit()
+        app.test_client_class = ApiClient
+        test_client = app.test_client()
+        test_client.token = token
+        return test_client
+
+    return login
+
+
+@dataclass
+class World:
+    gate: object
+    district: object
+    users: dict
+
+    def user(self, username: str):
+        return self.users[username]
+
+    def community(self, code: str):
+        from gatekeeper.modules.jurisdictions.models import Jurisdiction
+
+        return _db.session.scalar(sa.select(Jurisdiction).where(Jurisdiction.code == code))
+
+
+@pytest.fixture
+def world(db):
+    from gatekeeper.modules.accounts.models import User
+    from gatekeeper.modules.jurisdictions.models import Gate
+
+    gate = db.scalar(sa.select(Gate).where(Gate.code == "LJ"))
+    users = {u.username: u for u in db.scalars(sa.select(User))}
+    return World(gate=gate, district=gate.jurisdiction, users=users)
+
+
+@pytest.fixture
+def backend(app) -> str:
+    return app.config["BACKEND"]
