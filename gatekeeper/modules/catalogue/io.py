@@ -8,14 +8,14 @@
   its category says 负面 or its note says NEGATIVE; ``role`` holds the kind, or ``assist``/``perform``
   for duties. Such rows have no codes; the import assigns them.
 
-Reading never half-succeeds: every problem of every row is collected, named by row (as a
-spreadsheet numbers it, heading = row 1) and column, and the whole file is refused.
+The spreadsheet files themselves are read and written by ``tables``. Reading never
+half-succeeds: every problem of every row is collected, named by row (as a spreadsheet numbers it,
+heading = row 1) and column, and the whole file is refused.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 
 from gatekeeper.core.errors import ValidationFailed
 from gatekeeper.core.money import parse_yuan, yuan
+from gatekeeper.modules.catalogue import tables
 from gatekeeper.modules.catalogue.models import DutyRole, Kind, StandardBasis, Standing
 
 NATIVE_COLUMNS = (
@@ -77,7 +78,39 @@ _FALSE = {"", "0", "false", "no", "n", "否", "不需要"}
 _NO_BASIS = {"not stated in source", "not stated", "无", "暂无", "-"}
 MAX_ROWS = 20000
 MAX_CELL = 4000
-_LIMITS = {"code": 40, "title": 200, "department": 200, "list_name": 200}
+#: Control characters that XML (hence XLSX) cannot hold; refused so every entry can be exported.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: The key of a parsed entry that holds its row number in the file.
+ROW = "_row"
+#: Entry fields that the published-list format carries (it says nothing of money, premises or staff).
+LIST_FIELDS = (
+    "code",
+    "title",
+    "kind",
+    "standing",
+    "role",
+    "legal_basis",
+    "department",
+    "list_name",
+    "source",
+    "notes",
+)
+#: Values of the fields a file leaves out, for new entries.
+DEFAULTS: dict[str, Any] = {
+    "role": None,
+    "legal_basis": "",
+    "department": "",
+    "funding_basis": StandardBasis.NONE,
+    "funding_amount_fen": 0,
+    "requires_premises": False,
+    "requires_staff": False,
+    "list_name": "",
+    "source": "",
+    "notes": "",
+}
+#: Largest funding standard, in fen (as the API accepts).
+MAX_FEN = 10**13
+_LIMITS = {"code": 40, "title": 200, "item_name": 200, "department": 200, "list_name": 200}
 
 
 @dataclass(frozen=True)
@@ -113,70 +146,7 @@ def refuse(problems: list[Problem]) -> ValidationFailed:
 
 def read_table(data: bytes, filename: str) -> list[list[str]]:
     """The cells of a CSV (UTF-8, with or without BOM, or GB18030) or XLSX file as text."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        return _read_xlsx(data)
-    if name.endswith(".csv") or name.endswith(".txt"):
-        return _read_csv(data)
-    raise ValidationFailed(
-        _("Only .csv and .xlsx files can be imported."),
-        code="invalid_file",
-        fields={"file": [_("unsupported file type")]},
-    )
-
-
-def _read_csv(data: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise ValidationFailed(_("The file is not text."), code="invalid_file")
-    try:
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), strict=True)]
-    except csv.Error as exc:
-        raise ValidationFailed(
-            _("The CSV file is malformed: %(problem)s", problem=str(exc)),
-            code="invalid_file",
-            fields={"file": [str(exc)]},
-        ) from exc
-
-
-def _read_xlsx(data: bytes) -> list[list[str]]:
-    import zipfile
-
-    import openpyxl  # uses defusedxml when it is installed (it is a dependency)
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ValidationFailed(
-            _("The XLSX file cannot be opened."),
-            code="invalid_file",
-            fields={"file": [str(exc) or type(exc).__name__]},
-        ) from exc
-    try:
-        sheet = book.worksheets[0]
-        rows = []
-        for values in sheet.iter_rows(values_only=True):
-            rows.append([_cell_text(v) for v in values])
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
-    finally:
-        book.close()
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return tables.read_table(data, filename, max_rows=MAX_ROWS)
 
 
 def detect_format(header: list[str]) -> str:
@@ -186,18 +156,29 @@ def detect_format(header: list[str]) -> str:
     return "native"
 
 
+def valid_code(code: str) -> bool:
+    """Entry codes are letters, digits, ``-``, ``_`` and ``.``."""
+    return bool(code) and all(ch.isalnum() or ch in "-_." for ch in code)
+
+
 def parse(data: bytes, filename: str) -> tuple[str, list[dict[str, Any]]]:
     """Read and check a catalogue file; returns its format and one dict per entry.
 
-    Raises ``ValidationFailed`` (code ``invalid_file``) naming every problem; nothing is returned then.
+    An entry holds only the fields its file has columns for (see ``DEFAULTS`` for the others; rows of
+    the published-list format have ``code`` None) and its row number under ``ROW``. Raises
+    ``ValidationFailed`` (code ``invalid_file``) naming every problem; nothing is returned then.
     """
-    table = [row for row in read_table(data, filename)]
+    table = read_table(data, filename)
     while table and not any(cell.strip() for cell in table[-1]):
         table.pop()
     if not table:
         raise ValidationFailed(_("The file is empty."), code="invalid_file", fields={"file": [_("empty")]})
     if len(table) > MAX_ROWS + 1:
-        raise ValidationFailed(_("Too many rows (at most %(n)s).", n=MAX_ROWS), code="invalid_file")
+        raise ValidationFailed(
+            _("Too many rows (at most %(n)s).", n=MAX_ROWS),
+            code="invalid_file",
+            fields={"file": [_("too many rows")]},
+        )
     header = [HEADING_ALIASES.get(h.strip(), h.strip()) for h in table[0]]
     fmt = detect_format(header)
     expected = SAMPLE_COLUMNS if fmt == "published_list" else REQUIRED_NATIVE
@@ -211,24 +192,27 @@ def parse(data: bytes, filename: str) -> tuple[str, list[dict[str, Any]]]:
     problems += [Problem(1, h, _("column appears twice")) for h in sorted(duplicated)]
     if problems:
         raise refuse(problems)
+    if fmt == "published_list":
+        carried = set(LIST_FIELDS)
+    else:
+        carried = {"funding_amount_fen" if h == "funding_amount_yuan" else h for h in header if h}
     entries = []
-    seen_codes: dict[str, int] = {}
+    #: Codes (native format) or (kind, title, list) identities (published lists) → first row.
+    seen_codes: dict[Any, int] = {}
     for index, cells in enumerate(table[1:], start=2):
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
             problems.append(Problem(index, "-", _("more cells than columns")))
             continue
-        raw = {
-            name: (_unquote(cells[i].strip()) if i < len(cells) else "")
-            for i, name in enumerate(header)
-            if name
-        }
+        raw = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header) if name}
         row_problems: list[Problem] = []
         entry = (_sample_row if fmt == "published_list" else _native_row)(raw, index, row_problems)
-        for column, value in entry.items():
-            if isinstance(value, str) and len(value) > _LIMITS.get(column, MAX_CELL):
+        for column, value in raw.items():
+            if len(value) > _LIMITS.get(column, MAX_CELL):
                 row_problems.append(Problem(index, column, _("too long")))
+            elif CONTROL_CHARACTERS.search(value):
+                row_problems.append(Problem(index, column, _("contains control characters")))
         code = entry.get("code")
         if code:
             if code in seen_codes:
@@ -236,8 +220,15 @@ def parse(data: bytes, filename: str) -> tuple[str, list[dict[str, Any]]]:
                     Problem(index, "code", _("same code as row %(row)s", row=seen_codes[code]))
                 )
             seen_codes.setdefault(code, index)
+        elif fmt == "published_list" and entry["kind"] is not None:
+            identity = (entry["kind"], entry["title"], entry["list_name"])
+            if identity in seen_codes:
+                row_problems.append(
+                    Problem(index, "item_name", _("same item as row %(row)s", row=seen_codes[identity]))
+                )
+            seen_codes.setdefault(identity, index)
         problems += row_problems
-        entries.append(entry)
+        entries.append({**{k: v for k, v in entry.items() if k in carried}, ROW: index})
     if problems:
         raise refuse(problems)
     if not entries:
@@ -275,7 +266,7 @@ def _native_row(raw: dict[str, str], row: int, problems: list[Problem]) -> dict[
     code = raw.get("code", "")
     if not code:
         problems.append(Problem(row, "code", _("required")))
-    elif not all(ch.isalnum() or ch in "-_." for ch in code):
+    elif not valid_code(code):
         problems.append(Problem(row, "code", _("letters, digits, - _ . only")))
     title = raw.get("title", "")
     if not title:
@@ -286,18 +277,21 @@ def _native_row(raw: dict[str, str], row: int, problems: list[Problem]) -> dict[
     if role is not None and kind is not None and kind != Kind.DUTY:
         problems.append(Problem(row, "role", _("only duties have a role")))
     basis = _enum(raw.get("funding_basis", "") or "none", StandardBasis, row, "funding_basis", problems)
-    amount = 0
+    amount, amount_ok = 0, True
     text = raw.get("funding_amount_yuan", "")
     if text:
         try:
             amount = parse_yuan(text)
         except ValueError:
+            amount_ok = False
             problems.append(Problem(row, "funding_amount_yuan", _("an amount in yuan, like 1200.50")))
-        if amount < 0:
-            problems.append(Problem(row, "funding_amount_yuan", _("must not be negative")))
-    if basis == StandardBasis.NONE and amount:
+        if amount < 0 or amount > MAX_FEN:
+            amount_ok = False
+            message = _("must not be negative") if amount < 0 else _("too large")
+            problems.append(Problem(row, "funding_amount_yuan", message))
+    if amount_ok and basis == StandardBasis.NONE and amount:
         problems.append(Problem(row, "funding_amount_yuan", _("an amount needs a funding basis")))
-    if basis not in (None, StandardBasis.NONE) and not amount:
+    if amount_ok and basis not in (None, StandardBasis.NONE) and not amount:
         problems.append(Problem(row, "funding_amount_yuan", _("the funding basis needs an amount")))
     return {
         "code": code,
@@ -368,39 +362,11 @@ def native_rows(entries) -> list[list[str]]:
     return rows
 
 
-_FORMULA_START = ("=", "+", "-", "@")
-
-
-def _csv_safe(cell: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas: quote them (undone on import)."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
-
-
-def _unquote(cell: str) -> str:
-    return cell[1:] if cell.startswith("'") and cell[1:2] in _FORMULA_START and cell[1:2] else cell
-
-
 def write_csv(entries) -> bytes:
-    """UTF-8 with BOM (so Excel opens Chinese text correctly)."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows([[_csv_safe(c) for c in row] for row in native_rows(entries)])
-    return buffer.getvalue().encode("utf-8-sig")
+    """The native format as CSV: UTF-8 with BOM (so Excel opens Chinese text correctly)."""
+    return tables.write_csv(native_rows(entries))
 
 
 def write_xlsx(entries, title: str = "catalogue") -> bytes:
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31] or "catalogue")
-    for row in native_rows(entries):
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"  # text, never a formula
-            cells.append(cell)
-        sheet.append(cells)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """The native format as XLSX: one sheet, every cell text."""
+    return tables.write_xlsx(native_rows(entries), title)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -18,6 +18,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from gatekeeper.core.db import UTCDateTime, enum_column
 from gatekeeper.extensions import db
 from gatekeeper.modules.jurisdictions.models import Gate
+
+if TYPE_CHECKING:
+    from gatekeeper.modules.accounts.models import User
 
 
 class Kind(enum.StrEnum):
@@ -69,7 +72,10 @@ class CatalogueVersion(db.Model):
     gate_id: Mapped[int] = mapped_column(sa.ForeignKey("gates.id"), nullable=False, index=True)
     number: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     label: Mapped[str] = mapped_column(sa.String(120), nullable=False)
-    state: Mapped[VersionState] = enum_column(VersionState, nullable=False, default=VersionState.DRAFT)
+    # active_history: the flush guard needs the stored state even when the attribute was expired.
+    state: Mapped[VersionState] = enum_column(
+        VersionState, nullable=False, default=VersionState.DRAFT, active_history=True
+    )
     based_on_id: Mapped[int | None] = mapped_column(sa.ForeignKey("catalogue_versions.id"))
     notes: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
@@ -79,6 +85,8 @@ class CatalogueVersion(db.Model):
 
     gate: Mapped[Gate] = relationship(lazy="joined")
     based_on: Mapped[CatalogueVersion | None] = relationship(remote_side=[id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
     entries: Mapped[list[CatalogueEntry]] = relationship(
         back_populates="version", order_by="CatalogueEntry.code", cascade="all, delete-orphan"
     )
@@ -177,6 +185,7 @@ class CatalogueChange(db.Model):
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     version: Mapped[CatalogueVersion] = relationship(back_populates="changes")
+    actor: Mapped[User | None] = relationship()
 
 
 class PublishedVersionChanged(Exception):
@@ -189,14 +198,20 @@ def _guard_published(session: Session, _context, _instances) -> None:
     with session.no_autoflush:
         for obj in list(session.dirty) + list(session.deleted) + list(session.new):
             if isinstance(obj, CatalogueVersion):
-                if obj in session.new or not obj.is_published:
+                if obj in session.new:
                     continue
-                state_history = sa.inspect(obj).attrs.state.history
-                publishing_now = state_history.has_changes()
-                if obj in session.deleted or (session.is_modified(obj) and not publishing_now):
+                history = sa.inspect(obj).attrs.state.history
+                # Published before this flush: its stored state (the old value if it is changing).
+                was_published = (
+                    VersionState.PUBLISHED in history.deleted if history.has_changes() else obj.is_published
+                )
+                if was_published and (obj in session.deleted or session.is_modified(obj)):
                     raise PublishedVersionChanged(f"version {obj.id} is published")
             elif isinstance(obj, CatalogueEntry | CatalogueChange):
                 version = obj.version
+                if version is None and obj.version_id is not None:
+                    # A row given only a version id: pending rows do not load the relationship.
+                    version = session.get(CatalogueVersion, obj.version_id)
                 if version is None or not version.is_published:
                     continue
                 # Rows may be written in the flush that publishes their version, never after it.
