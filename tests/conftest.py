@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -74,14 +75,21 @@ def build_app(url: str, **overrides):
     return create_app(config)
 
 
+#: Years of the official calendar the tests rely on, whatever year they run in.
+CALENDAR_YEARS = (2025, 2026)
+
+
 def prepare(app, *, district: bool = True) -> None:
-    """Run the migrations and load the demo district, committed."""
+    """Run the migrations and load the demo district and the calendar years of the tests, committed."""
     from gatekeeper.modules.demo.district import load_district
+    from gatekeeper.modules.jurisdictions.operations import load_calendar_year, official_year
 
     with app.app_context():
         upgrade()
         if district:
             load_district(PASSWORD)
+            for year in CALENDAR_YEARS:
+                load_calendar_year(year, official_year(year), actor=None)
             _db.session.commit()
         _db.session.remove()
 
@@ -142,7 +150,8 @@ class ApiClient(FlaskClient):
             return super(ApiClient, self).open(*args, **kwargs)
 
         response = context.run(run)
-        _db.session.expire_all()  # what the test holds may have changed in the request
+        if has_app_context():
+            _db.session.expire_all()  # what the test holds may have changed in the request
         return response
 
 

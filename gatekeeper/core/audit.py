@@ -156,16 +156,25 @@ class ChainReport:
 
 
 def verify_chain(session: Session, batch: int = 2000) -> ChainReport:
-    """Recompute the chain in id order; report the first entry whose links or contents changed."""
+    """Recompute the chain in id order; report the first entry whose links or contents changed.
+
+    Reads in keyset batches, so memory stays flat however long the trail is.
+    """
     prev = GENESIS
     checked = 0
-    stmt = sa.select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=batch)
-    for entry in session.scalars(stmt):
-        if entry.prev_hash != prev:
-            return ChainReport(False, checked, entry.id, "link to the previous entry is broken")
-        if entry.compute_hash(prev) != entry.hash:
-            return ChainReport(False, checked, entry.id, "contents do not match the hash")
-        prev = entry.hash
-        checked += 1
-        session.expunge(entry)
-    return ChainReport(True, checked)
+    last_id = 0
+    while True:
+        entries = session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+        ).all()
+        if not entries:
+            return ChainReport(True, checked)
+        for entry in entries:
+            if entry.prev_hash != prev:
+                return ChainReport(False, checked, entry.id, "link to the previous entry is broken")
+            if entry.compute_hash(prev) != entry.hash:
+                return ChainReport(False, checked, entry.id, "contents do not match the hash")
+            prev = entry.hash
+            checked += 1
+            last_id = entry.id
+            session.expunge(entry)

@@ -40,22 +40,33 @@ def check_credentials(username: str, password: str) -> User:
     Failed attempts are recorded (and committed by the caller even though the answer is an error).
     """
     username = (username or "").strip().lower()
-    window = dt.timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
-    failures = db.session.scalar(
-        sa.select(sa.func.count(LoginFailure.id)).where(
-            LoginFailure.username == username, LoginFailure.at > clock.now() - window
-        )
-    )
-    if failures >= current_app.config["LOGIN_MAX_FAILURES"]:
+    address = request.remote_addr or ""
+    if throttled(username, address):
         raise RateLimited()
     user = db.session.scalar(sa.select(User).where(User.username == username))
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if not (user and valid and user.active):
-        db.session.add(LoginFailure(username=username, remote_addr=request.remote_addr or "", at=clock.now()))
+        db.session.add(LoginFailure(username=username, remote_addr=address, at=clock.now()))
         audit.record("auth.login_failed", actor=None, object_type="users", object_id=username)
         db.session.commit()
         raise NotAuthenticated(code="invalid_credentials", message=_invalid_message())
     return user
+
+
+def throttled(username: str, address: str) -> bool:
+    """Too many recent failures for this user name from this address, or from this address at all.
+
+    Counting per name *and* address means a stranger cannot lock a member out by guessing from
+    elsewhere; the per-address cap (four times the per-name limit) stops spraying many names.
+    """
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    since = clock.now() - dt.timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+    recent = sa.select(sa.func.count(LoginFailure.id)).where(
+        LoginFailure.at > since, LoginFailure.remote_addr == address
+    )
+    if db.session.scalar(recent.where(LoginFailure.username == username)) >= limit:
+        return True
+    return db.session.scalar(recent) >= 4 * limit
 
 
 def _invalid_message() -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
+from marshmallow import ValidationError as MarshmallowValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -173,6 +174,13 @@ def register_error_handlers(app: Flask) -> None:
 
         db.session.rollback()
         return jsonify(exc.to_dict()), exc.status
+
+    @app.errorhandler(MarshmallowValidationError)
+    def _schema(exc: MarshmallowValidationError):
+        from gatekeeper.extensions import db
+
+        db.session.rollback()
+        return jsonify(ValidationFailed(fields=flatten_messages(exc.messages)).to_dict()), 422
 
     @app.errorhandler(StaleDataError)
     @app.errorhandler(IntegrityError)

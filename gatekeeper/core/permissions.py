@@ -93,7 +93,7 @@ def permission(
             if obj is None or (can_see is not None and not can_see(actor, obj)):
                 g.permission_decided = True
                 raise NotFound()
-            authorize(check(actor, obj))
+            authorize(True if check is can_see else check(actor, obj))
             return view(obj, *args)
 
         wrapper.permission = check.__name__
@@ -123,6 +123,7 @@ def install_guard(app: Flask) -> None:
             and not g.get("permission_decided", False)
         ):
             log.error("endpoint %s answered without a permission decision", endpoint)
-            body = GatekeeperError("permission decision missing", code="internal_error").to_dict()
-            return jsonify(body), 500
+            failed = jsonify(GatekeeperError("permission decision missing", code="internal_error").to_dict())
+            failed.status_code = 500
+            return failed
         return response

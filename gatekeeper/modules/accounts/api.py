@@ -35,6 +35,7 @@ BLUEPRINTS = [blp]
 
 @blp.route("/auth/token", methods=["POST"])
 @blp.response(201, TokenSchema)
+@blp.doc(security=[])
 @public
 @blp.arguments(TokenRequestSchema)
 def create_token(data):

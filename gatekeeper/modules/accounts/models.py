@@ -97,7 +97,7 @@ class LoginFailure(db.Model):
     """A failed log-in, counted to throttle password guessing across all worker processes."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (sa.Index("ix_login_failures_username_at", "username", "at"),)
+    __table_args__ = (sa.Index("ix_login_failures_remote_addr_at", "remote_addr", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(60), nullable=False)

@@ -85,17 +85,51 @@ def set_password(user: User, password: str, *, actor) -> None:
     audit.record("user.password", user, actor=actor)
 
 
+#: Roles whose holders may act for a member: committee colleagues, or the member's department staff.
+DEPUTY_ROLES = (Role.MEMBER, Role.CHAIR, Role.OFFICER, Role.SECRETARIAT)
+
+
+def may_deputise(principal: User, deputy: User) -> bool:
+    """A deputy sits on the principal's committee, or works in the principal's department.
+
+    Never the admin, a community head or a street officer: nobody takes committee seats from outside.
+    """
+    if deputy.role not in DEPUTY_ROLES or not deputy.active or deputy.id == principal.id:
+        return False
+    same_committee = deputy.role in VOTING_ROLES and deputy.gate_id == principal.gate_id
+    same_department = deputy.department_id is not None and deputy.department_id == principal.department_id
+    return same_committee or same_department
+
+
 def name_deputy(principal: User, deputy: User, starts_on, ends_on, reason: str, *, actor) -> Deputy:
-    """Let ``deputy`` act for ``principal`` (a member or the chair) between two dates."""
+    """Let ``deputy`` act for ``principal`` (a member or the chair) between two dates.
+
+    A deputy acts for one principal at a time, so nobody gathers seats and approves alone.
+    """
     problems = {}
     if principal.role not in VOTING_ROLES:
         problems["principal"] = [_("only members and the chair name deputies")]
     if deputy.id == principal.id:
         problems["deputy"] = [_("a deputy must be someone else")]
-    if not deputy.active:
+    elif not deputy.active:
         problems["deputy"] = [_("this user is disabled")]
+    elif not may_deputise(principal, deputy):
+        problems["deputy"] = [_("a deputy must sit on the same committee or work in the same department")]
     if ends_on < starts_on:
         problems["ends_on"] = [_("ends before it starts")]
+    if not problems:
+        overlapping = db.session.scalar(
+            sa.select(Deputy.id)
+            .where(
+                Deputy.deputy_id == deputy.id,
+                Deputy.principal_id != principal.id,
+                Deputy.starts_on <= ends_on,
+                Deputy.ends_on >= starts_on,
+            )
+            .limit(1)
+        )
+        if overlapping:
+            problems["deputy"] = [_("already acts for another member in these dates")]
     if problems:
         raise ValidationFailed(fields=problems)
     row = Deputy(
@@ -124,12 +158,13 @@ def name_deputy(principal: User, deputy: User, starts_on, ends_on, reason: str, 
 
 def principals_of(deputy: User, on=None) -> list[User]:
     """The members and chairs ``deputy`` acts for on the given day (default today)."""
+    if deputy.role not in DEPUTY_ROLES:
+        return []
     day = on or clock.today()
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(Deputy, Deputy.principal_id == User.id)
-            .where(Deputy.deputy_id == deputy.id, Deputy.starts_on <= day, Deputy.ends_on >= day, User.active)
-            .order_by(User.id)
-        )
+    principals = db.session.scalars(
+        sa.select(User)
+        .join(Deputy, Deputy.principal_id == User.id)
+        .where(Deputy.deputy_id == deputy.id, Deputy.starts_on <= day, Deputy.ends_on >= day, User.active)
+        .order_by(User.id)
     )
+    return [principal for principal in principals if may_deputise(principal, deputy)]

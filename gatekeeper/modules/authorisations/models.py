@@ -11,13 +11,13 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from gatekeeper.core.db import UTCDateTime, enum_column
 from gatekeeper.extensions import db
 from gatekeeper.modules.catalogue.models import Kind
 from gatekeeper.modules.jurisdictions.models import Department, Gate, Jurisdiction
-from gatekeeper.modules.requests.models import FundingBasis
+from gatekeeper.modules.requests.models import AdmissionRequest, FundingBasis
 
 
 class AuthorisationStatus(enum.StrEnum):
@@ -67,6 +67,9 @@ class Authorisation(db.Model):
 
     gate: Mapped[Gate] = relationship(lazy="joined")
     department: Mapped[Department] = relationship(lazy="joined")
+    request: Mapped[AdmissionRequest] = relationship(
+        backref=backref("authorisation", uselist=False, viewonly=True)
+    )
 
     def __repr__(self) -> str:
         return f"<Authorisation {self.number} {self.status}>"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
 from gatekeeper.modules.jurisdictions.models import CommunityType, DayKind, Level
@@ -12,7 +12,11 @@ MAJORITY_RULES = ("simple", "absolute", "two_thirds")
 
 
 class GateSettingsSchema(Schema):
-    """A gate's settings; every key has a default, so a gate stores only what it changes."""
+    """A gate's settings; every key has a default, so a gate stores only what it changes.
+
+    Stored settings are read leniently (a key of an older version is ignored); input refuses unknown
+    keys (``GateUpdateSchema``), so a mistyped setting is an error, not silently dropped.
+    """
 
     class Meta:
         unknown = EXCLUDE
@@ -78,7 +82,7 @@ class GateUpdateSchema(Schema):
     committee_name = fields.String(validate=validate.Length(min=1, max=120))
     escalation_body_name = fields.String(validate=validate.Length(min=1, max=120))
     number_prefix = fields.String(validate=validate.Regexp(r"^[A-Z0-9]{1,12}$"))
-    settings = fields.Nested(GateSettingsSchema(partial=True))
+    settings = fields.Nested(GateSettingsSchema(partial=True, unknown=RAISE))
 
 
 class DepartmentSchema(Schema):

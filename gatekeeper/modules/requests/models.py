@@ -90,6 +90,9 @@ class AdmissionRequest(db.Model):
     scope_community_type: Mapped[CommunityType | None] = enum_column(CommunityType, name="scopecommunitytype")
     start_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
     end_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    #: The scope as resolved when last saved: how many communities and households it reaches.
+    scope_communities: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    scope_households: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     #: Estimated hours of work per community per month.
     workload_hours: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
 

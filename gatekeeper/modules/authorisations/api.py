@@ -1,0 +1,83 @@
+"""JSON API: authorisations in force (list with filters, one by number)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+
+from gatekeeper.core.api import blueprint, list_schema, paginate
+from gatekeeper.core.permissions import permission, user
+from gatekeeper.extensions import db
+from gatekeeper.modules.authorisations.models import Authorisation, AuthorisationCommunity
+from gatekeeper.modules.authorisations.operations import get_by_number
+from gatekeeper.modules.authorisations.permissions import (
+    can_list_authorisations,
+    can_see_authorisation,
+    visible_authorisations,
+)
+from gatekeeper.modules.authorisations.schemas import AuthorisationListArgs, AuthorisationSchema
+from gatekeeper.modules.jurisdictions.models import Department, Gate, Jurisdiction
+
+blp = blueprint("authorisations", "Authorisations (准入许可) issued on approval")
+BLUEPRINTS = [blp]
+
+
+def attach_community_codes(items: list[Authorisation]) -> None:
+    """Give each authorisation its ``community_codes`` with one query for the whole page."""
+    codes: dict[int, list[str]] = defaultdict(list)
+    if items:
+        rows = db.session.execute(
+            sa.select(AuthorisationCommunity.authorisation_id, Jurisdiction.code)
+            .join(Jurisdiction, Jurisdiction.id == AuthorisationCommunity.community_id)
+            .where(AuthorisationCommunity.authorisation_id.in_([a.id for a in items]))
+            .order_by(Jurisdiction.code)
+        )
+        for authorisation_id, code in rows:
+            codes[authorisation_id].append(code)
+    for item in items:
+        item.community_codes = codes[item.id]
+
+
+@blp.route("/authorisations")
+@blp.response(200, list_schema(AuthorisationSchema))
+@permission(can_list_authorisations)
+@blp.arguments(AuthorisationListArgs, location="query")
+def list_authorisations(args):
+    stmt = (
+        sa.select(Authorisation)
+        .where(visible_authorisations(user()))
+        .order_by(Authorisation.issued_at.desc(), Authorisation.id.desc())
+    )
+    if args.get("status"):
+        stmt = stmt.where(Authorisation.status == args["status"])
+    if args.get("kind"):
+        stmt = stmt.where(Authorisation.kind == args["kind"])
+    if args.get("department"):
+        stmt = stmt.where(
+            Authorisation.department_id.in_(
+                sa.select(Department.id).where(Department.code == args["department"])
+            )
+        )
+    if args.get("gate"):
+        stmt = stmt.where(Authorisation.gate_id.in_(sa.select(Gate.id).where(Gate.code == args["gate"])))
+    if args.get("community"):
+        stmt = stmt.where(
+            sa.exists().where(
+                AuthorisationCommunity.authorisation_id == Authorisation.id,
+                AuthorisationCommunity.community_id.in_(
+                    sa.select(Jurisdiction.id).where(Jurisdiction.code == args["community"])
+                ),
+            )
+        )
+    page = paginate(stmt, args)
+    attach_community_codes(page["items"])
+    return page
+
+
+@blp.route("/authorisations/<number>")
+@blp.response(200, AuthorisationSchema)
+@permission(can_see_authorisation, load=get_by_number, can_see=can_see_authorisation)
+def get_authorisation(authorisation):
+    attach_community_codes([authorisation])
+    return authorisation

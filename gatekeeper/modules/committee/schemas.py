@@ -1,0 +1,108 @@
+"""Schemas of votes, recusals, the tally, decisions and rulings."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from gatekeeper.modules.committee.models import DecisionOutcome, RulingOutcome, VoteChoice
+from gatekeeper.modules.requests.schemas import RequestDetailSchema
+
+
+class VoteInputSchema(Schema):
+    vote = fields.Enum(VoteChoice, by_value=True, required=True)
+    comment = fields.String(load_default="", validate=validate.Length(max=2000))
+    acting_for = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "a deputy names the member they vote for"},
+    )
+
+
+class RecusalInputSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    acting_for = fields.String(load_default=None, allow_none=True)
+
+
+class DecideInputSchema(Schema):
+    outcome = fields.Enum(DecisionOutcome, by_value=True, required=True)
+    reason = fields.String(load_default="", validate=validate.Length(max=4000))
+    conditions = fields.String(load_default="", validate=validate.Length(max=4000))
+
+
+class RulingInputSchema(Schema):
+    outcome = fields.Enum(RulingOutcome, by_value=True, required=True)
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    reason = fields.String(load_default="", validate=validate.Length(max=4000))
+    ruled_on = fields.Date(load_default=None, allow_none=True)
+    add_to_catalogue = fields.Boolean(load_default=False)
+
+
+class SeatSchema(Schema):
+    username = fields.String()
+    name = fields.String()
+    department = fields.String(allow_none=True)
+    role = fields.String()
+    recused = fields.String(allow_none=True, metadata={"description": "filing_department or declared"})
+    vote = fields.String(allow_none=True)
+    comment = fields.String()
+    cast_by = fields.String(allow_none=True)
+
+
+class TallySchema(Schema):
+    round = fields.Integer()
+    quorum_rule = fields.String()
+    majority_rule = fields.String()
+    members = fields.Integer()
+    eligible = fields.Integer()
+    voted = fields.Integer()
+    approve = fields.Integer()
+    reject = fields.Integer()
+    abstain = fields.Integer()
+    quorum_met = fields.Boolean()
+    majority_for_approval = fields.Boolean()
+    seats = fields.List(fields.Nested(SeatSchema))
+
+
+class VoteSchema(Schema):
+    member = fields.Function(lambda v: v.member.username)
+    cast_by = fields.Function(lambda v: v.cast_by.username)
+    acting_for = fields.Function(lambda v: v.member.username if v.member_id != v.cast_by_id else None)
+    vote = fields.Function(lambda v: v.choice.value)
+    comment = fields.String()
+    round = fields.Integer()
+    cast_at = fields.AwareDateTime()
+
+
+class DecisionSchema(Schema):
+    outcome = fields.Function(lambda d: d.outcome.value)
+    reason = fields.String()
+    conditions = fields.String()
+    decided_by = fields.Function(lambda d: d.decided_by.username)
+    acting_for = fields.Function(lambda d: d.acting_for.username if d.acting_for else None)
+    tally = fields.Dict()
+    at = fields.AwareDateTime()
+
+
+class RulingSchema(Schema):
+    outcome = fields.Function(lambda r: r.outcome.value)
+    reference = fields.String()
+    reason = fields.String()
+    ruled_on = fields.Date()
+    add_to_catalogue = fields.Boolean()
+    catalogue_code = fields.String(allow_none=True)
+    catalogue_version_id = fields.Integer(allow_none=True)
+
+
+class DecidedRequestSchema(RequestDetailSchema):
+    decision = fields.Function(
+        lambda r: DecisionSchema().dump(r.decision) if getattr(r, "decision", None) else None
+    )
+
+
+class RuledRequestSchema(RequestDetailSchema):
+    ruling = fields.Function(lambda r: RulingSchema().dump(r.ruling) if getattr(r, "ruling", None) else None)
+
+
+class VoteResultSchema(Schema):
+    vote = fields.Nested(VoteSchema)
+    tally = fields.Nested(TallySchema)

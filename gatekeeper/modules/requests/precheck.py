@@ -1,0 +1,261 @@
+"""From the database to the rules: resolve a request's scope and build the rules' context.
+
+``check(gate, department, data)`` is the one function the workflow and the dry run call. It runs a
+handful of queries whatever the size of the catalogue or the number of authorisations in force:
+the gate's current catalogue version (compiled and indexed once per version and kept, because a
+published version never changes), the communities in scope with their current load, the overlapping
+authorisations of the same department and kind, and the calendar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from gatekeeper import rules
+from gatekeeper.core import clock
+from gatekeeper.extensions import db
+from gatekeeper.modules.authorisations.models import (
+    Authorisation,
+    AuthorisationCommunity,
+    AuthorisationStatus,
+    CommunityLoad,
+)
+from gatekeeper.modules.catalogue.models import CatalogueEntry, CatalogueVersion
+from gatekeeper.modules.catalogue.operations import current_version
+from gatekeeper.modules.jurisdictions.models import Department, Gate, Jurisdiction, Level
+from gatekeeper.modules.jurisdictions.operations import communities_query, working_calendar
+from gatekeeper.modules.jurisdictions.schemas import gate_settings
+from gatekeeper.rules import context as rc
+
+_CACHE_SIZE = 8
+_cache: OrderedDict[int, tuple[rc.Catalogue, rules.CatalogueIndex]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The communities a scope reaches inside the gate, and the named codes it could not place."""
+
+    statement: sa.Select  # ids of the communities reached
+    outside_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    outcome: str
+    findings: list[rules.Finding]
+    version: CatalogueVersion | None
+    community_ids: list[int]
+    households: int
+
+
+def resolve_scope(gate: Gate, scope: dict[str, Any]) -> Scope:
+    """Resolve ``{"type", "codes", "community_type"}`` against the gate's jurisdiction."""
+    within = gate.jurisdiction
+    kind = getattr(scope["type"], "value", scope["type"])
+    codes = list(dict.fromkeys(scope.get("codes") or []))
+    community_type = scope.get("community_type")
+    outside: tuple[str, ...] = ()
+    if kind == "all":
+        stmt = communities_query(within=within, community_type=community_type)
+    elif kind == "streets":
+        found = set(
+            db.session.scalars(
+                sa.select(Jurisdiction.code).where(
+                    Jurisdiction.code.in_(codes),
+                    Jurisdiction.level == Level.STREET,
+                    Jurisdiction.path.startswith(within.path, autoescape=True),
+                )
+            )
+        )
+        outside = tuple(c for c in codes if c not in found)
+        stmt = communities_query(within=within, street_codes=sorted(found), community_type=community_type)
+    else:
+        stmt = communities_query(within=within, codes=codes, community_type=community_type)
+        found = set(db.session.scalars(stmt.with_only_columns(Jurisdiction.code)))
+        outside = tuple(c for c in codes if c not in found)
+    return Scope(stmt.with_only_columns(Jurisdiction.id), outside)
+
+
+def compiled_catalogue(version: CatalogueVersion | None) -> tuple[rc.Catalogue, rules.CatalogueIndex]:
+    """The rules' view of a published version and its matching index, built once per version."""
+    if version is None:
+        empty = rc.Catalogue(version_id=None, label="")
+        return empty, rules.build_index(empty)
+    with _cache_lock:
+        hit = _cache.get(version.id)
+        if hit is not None:
+            _cache.move_to_end(version.id)
+            return hit
+    rows = db.session.scalars(sa.select(CatalogueEntry).where(CatalogueEntry.version_id == version.id)).all()
+    catalogue = rc.Catalogue(
+        version_id=version.id,
+        label=version.label,
+        entries=tuple(
+            rc.Entry(
+                code=e.code,
+                title=e.title,
+                kind=e.kind.value,
+                standing=e.standing.value,
+                role=e.role.value if e.role else None,
+                legal_basis=e.legal_basis,
+                funding_basis=e.funding_basis.value,
+                funding_amount_fen=e.funding_amount_fen,
+                requires_premises=e.requires_premises,
+                requires_staff=e.requires_staff,
+            )
+            for e in rows
+        ),
+    )
+    compiled = (catalogue, rules.build_index(catalogue))
+    if version.is_published:  # drafts change; never cache them
+        with _cache_lock:
+            _cache[version.id] = compiled
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+    return compiled
+
+
+def _communities(scope: Scope) -> tuple[list[int], tuple[rc.Community, ...]]:
+    rows = db.session.execute(
+        sa.select(
+            Jurisdiction.id,
+            Jurisdiction.code,
+            Jurisdiction.name,
+            Jurisdiction.community_type,
+            Jurisdiction.households,
+            Jurisdiction.area_m2,
+            Jurisdiction.office_area_m2,
+            CommunityLoad.signs,
+            CommunityLoad.ledgers,
+            CommunityLoad.reports_per_year,
+        )
+        .outerjoin(CommunityLoad, CommunityLoad.community_id == Jurisdiction.id)
+        .where(Jurisdiction.id.in_(scope.statement))
+        .order_by(Jurisdiction.code)
+    ).all()
+    communities = tuple(
+        rc.Community(
+            code=r.code,
+            name=r.name,
+            type=r.community_type.value,
+            households=r.households or 0,
+            area_m2=r.area_m2,
+            office_area_m2=r.office_area_m2,
+            load=rc.Load(r.signs or 0, r.ledgers or 0, r.reports_per_year or 0),
+        )
+        for r in rows
+    )
+    return [r.id for r in rows], communities
+
+
+def _overlapping(department: Department, kind: str, scope: Scope, exclude: int | None) -> tuple:
+    stmt = (
+        sa.select(
+            Authorisation.number,
+            Authorisation.title,
+            Authorisation.catalogue_entry,
+            Authorisation.valid_from,
+            Authorisation.valid_to,
+            sa.func.count(AuthorisationCommunity.community_id).label("overlap"),
+        )
+        .join(AuthorisationCommunity, AuthorisationCommunity.authorisation_id == Authorisation.id)
+        .where(
+            Authorisation.department_id == department.id,
+            Authorisation.kind == kind,
+            Authorisation.status == AuthorisationStatus.ACTIVE,
+            AuthorisationCommunity.community_id.in_(scope.statement),
+        )
+        .group_by(Authorisation.id)
+        .order_by(Authorisation.number)
+    )
+    if exclude is not None:
+        stmt = stmt.where(Authorisation.id != exclude)
+    return tuple(rc.ActiveAuthorisation(*row) for row in db.session.execute(stmt))
+
+
+def proposal(department: Department, data: dict[str, Any], outside_codes: tuple[str, ...]) -> rc.Proposal:
+    demands, funding = data.get("demands") or {}, data.get("funding") or {}
+    return rc.Proposal(
+        department_code=department.code,
+        kind=_value(data["kind"]),
+        title=data["title"],
+        description=data.get("description") or "",
+        legal_basis=data.get("legal_basis") or "",
+        catalogue_entry=data.get("catalogue_entry") or None,
+        role=_value(data.get("role")),
+        scope_type=_value(data["scope"]["type"]),
+        outside_codes=outside_codes,
+        start_date=data.get("start_date"),
+        end_date=data.get("end_date"),
+        demands=rc.Demands(
+            dedicated_premises=bool(demands.get("dedicated_premises")),
+            premises_area_m2=demands.get("premises_area_m2"),
+            dedicated_staff=bool(demands.get("dedicated_staff")),
+            separate_ranking=bool(demands.get("separate_ranking")),
+            veto=bool(demands.get("veto")),
+            responsibility_letter=bool(demands.get("responsibility_letter")),
+            reports_per_year=int(demands.get("reports_per_year") or 0),
+        ),
+        funding=rc.Funding(
+            basis=_value(funding.get("basis")) or "none",
+            amount_fen=int(funding.get("amount_fen") or 0),
+            source=funding.get("source") or "",
+        ),
+    )
+
+
+def settings_of(gate: Gate) -> rc.Settings:
+    values = gate_settings(gate.settings)
+    return rc.Settings(
+        lead_time_days=values["lead_time_days"],
+        sign_cap=values["sign_cap"],
+        ledger_cap=values["ledger_cap"],
+        reports_cap=values["reports_cap"],
+        office_share_max_percent=values["office_share_max_percent"],
+        match_threshold=values["match_threshold"],
+        citations=tuple(sorted(values["citations"].items())),
+    )
+
+
+def check(
+    gate: Gate,
+    department: Department,
+    data: dict[str, Any],
+    *,
+    filing_date: dt.date | None = None,
+    exclude_authorisation: int | None = None,
+) -> CheckResult:
+    """Run every rule on ``data`` (a request body as loaded by the input schema)."""
+    version = current_version(gate)
+    catalogue, index = compiled_catalogue(version)
+    scope = resolve_scope(gate, data["scope"])
+    ids, communities = _communities(scope)
+    today = filing_date or clock.today()
+    ctx = rc.Context(
+        proposal=proposal(department, data, scope.outside_codes),
+        catalogue=catalogue,
+        communities=communities,
+        settings=settings_of(gate),
+        calendar=working_calendar(today),
+        filing_date=today,
+        active=_overlapping(department, _value(data["kind"]), scope, exclude_authorisation),
+    )
+    findings = rules.evaluate(ctx, index=index)
+    return CheckResult(
+        outcome=rules.outcome(findings),
+        findings=findings,
+        version=version,
+        community_ids=ids,
+        households=sum(c.households for c in communities),
+    )
+
+
+def _value(item):
+    return getattr(item, "value", item)
