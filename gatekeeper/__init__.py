@@ -23,15 +23,20 @@ MODULES = (
 )
 
 
+def feature_parts(part: str):
+    """The ``part`` module (``models``, ``api``, ``cli``) of every feature that has one."""
+    for name in MODULES:
+        try:
+            yield importlib.import_module(f"gatekeeper.modules.{name}.{part}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"gatekeeper.modules.{name}.{part}":
+                raise
+
+
 def import_models() -> None:
     """Import every model module, so the metadata is complete (migrations, tests)."""
     importlib.import_module("gatekeeper.core.audit")
-    for name in MODULES:
-        try:
-            importlib.import_module(f"gatekeeper.modules.{name}.models")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"gatekeeper.modules.{name}.models":
-                raise
+    list(feature_parts("models"))
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -87,13 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_i18n(app)
     api = GatekeeperApi(app)  # one per app: it holds that app's OpenAPI document
     app.register_blueprint(docs)
-    for name in MODULES:
-        try:
-            module = importlib.import_module(f"gatekeeper.modules.{name}.api")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"gatekeeper.modules.{name}.api":
-                raise
-            continue
+    for module in feature_parts("api"):
         for blp in module.BLUEPRINTS:
             api.register_blueprint(blp)
 

@@ -5,23 +5,15 @@ Commands that change data run their transactions as writers (``BEGIN IMMEDIATE``
 
 from __future__ import annotations
 
-import importlib
-
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
 
 def register_commands(app: Flask) -> None:
-    from gatekeeper import MODULES
+    from gatekeeper import feature_parts
 
-    for name in MODULES:
-        try:
-            module = importlib.import_module(f"gatekeeper.modules.{name}.cli")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"gatekeeper.modules.{name}.cli":
-                raise
-            continue
+    for module in feature_parts("cli"):
         for command in module.COMMANDS:
             app.cli.add_command(command)
 

@@ -112,3 +112,8 @@ def configure_engine(engine: sa.engine.Engine, busy_timeout_ms: int = 15000) -> 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def refers_to_code(column, model, code: str) -> sa.ColumnElement[bool]:
+    """``column`` (a foreign key) points at the ``model`` row with this ``code``: a list filter."""
+    return column.in_(sa.select(model.id).where(model.code == code))

@@ -7,6 +7,7 @@ from collections import defaultdict
 import sqlalchemy as sa
 
 from gatekeeper.core.api import blueprint, list_schema, paginate
+from gatekeeper.core.db import refers_to_code
 from gatekeeper.core.permissions import permission, user
 from gatekeeper.extensions import db
 from gatekeeper.modules.authorisations.models import Authorisation, AuthorisationCommunity
@@ -54,20 +55,14 @@ def list_authorisations(args):
     if args.get("kind"):
         stmt = stmt.where(Authorisation.kind == args["kind"])
     if args.get("department"):
-        stmt = stmt.where(
-            Authorisation.department_id.in_(
-                sa.select(Department.id).where(Department.code == args["department"])
-            )
-        )
+        stmt = stmt.where(refers_to_code(Authorisation.department_id, Department, args["department"]))
     if args.get("gate"):
-        stmt = stmt.where(Authorisation.gate_id.in_(sa.select(Gate.id).where(Gate.code == args["gate"])))
+        stmt = stmt.where(refers_to_code(Authorisation.gate_id, Gate, args["gate"]))
     if args.get("community"):
         stmt = stmt.where(
             sa.exists().where(
                 AuthorisationCommunity.authorisation_id == Authorisation.id,
-                AuthorisationCommunity.community_id.in_(
-                    sa.select(Jurisdiction.id).where(Jurisdiction.code == args["community"])
-                ),
+                refers_to_code(AuthorisationCommunity.community_id, Jurisdiction, args["community"]),
             )
         )
     page = paginate(stmt, args)

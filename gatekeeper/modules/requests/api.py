@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from gatekeeper.core import clock
 from gatekeeper.core.api import EmptySchema, PageArgs, blueprint, list_schema, paginate
+from gatekeeper.core.db import refers_to_code
 from gatekeeper.core.permissions import permission, user
 from gatekeeper.extensions import db
 from gatekeeper.modules.jurisdictions.models import Department, Gate
@@ -128,13 +129,9 @@ def list_requests(args):
     if args.get("kind"):
         stmt = stmt.where(AdmissionRequest.kind == args["kind"])
     if args.get("department"):
-        stmt = stmt.where(
-            AdmissionRequest.department_id.in_(
-                sa.select(Department.id).where(Department.code == args["department"])
-            )
-        )
+        stmt = stmt.where(refers_to_code(AdmissionRequest.department_id, Department, args["department"]))
     if args.get("gate"):
-        stmt = stmt.where(AdmissionRequest.gate_id.in_(sa.select(Gate.id).where(Gate.code == args["gate"])))
+        stmt = stmt.where(refers_to_code(AdmissionRequest.gate_id, Gate, args["gate"]))
     if args.get("overdue") is True:
         stmt = stmt.where(
             AdmissionRequest.state == RequestState.IN_REVIEW, AdmissionRequest.due_date < clock.today()
