@@ -116,6 +116,9 @@ class BoundSession(FlaskSession):
 @pytest.fixture
 def db(app):
     """The test's session, inside a transaction rolled back at the end."""
+    from gatekeeper.modules.requests.precheck import forget_compiled_catalogues
+
+    forget_compiled_catalogues()  # a rolled-back published version's id comes back in the next test
     with app.app_context():
         connection = _db.engine.connect()
         outer = connection.begin()

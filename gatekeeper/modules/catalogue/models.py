@@ -192,6 +192,22 @@ class PublishedVersionChanged(Exception):
     """Raised by the flush hook when code tries to alter a published version."""
 
 
+#: Key of ``session.info``: ids of versions published in the current, uncommitted transaction
+#: (whoever caches published versions must wait until it commits).
+PUBLISHING = "gatekeeper_publishing_versions"
+
+
+@event.listens_for(Session, "after_commit")
+def _published(session: Session) -> None:
+    session.info.pop(PUBLISHING, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _not_published(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(PUBLISHING, None)
+
+
 @event.listens_for(Session, "before_flush")
 def _guard_published(session: Session, _context, _instances) -> None:
     """Refuse any change to a published version or its entries and changes, whoever tries it."""

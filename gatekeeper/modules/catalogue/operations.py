@@ -20,6 +20,7 @@ from gatekeeper.extensions import db
 from gatekeeper.modules.catalogue import io as catalogue_io
 from gatekeeper.modules.catalogue import planning
 from gatekeeper.modules.catalogue.models import (
+    PUBLISHING,
     CatalogueChange,
     CatalogueEntry,
     CatalogueVersion,
@@ -278,6 +279,7 @@ def publish_version(version: CatalogueVersion, *, actor) -> CatalogueVersion:
     # The flush guard lets a version change only in the flush that publishes it: read everything
     # first, so that no lazy load autoflushes between the assignments.
     actor_id, count, now = getattr(actor, "id", None), len(version.entries), clock.now()
+    db.session.info.setdefault(PUBLISHING, set()).add(version.id)
     with db.session.no_autoflush:
         version.state = VersionState.PUBLISHED
         version.published_at = now

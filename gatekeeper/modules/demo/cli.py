@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 
 import click
@@ -24,6 +25,11 @@ def upgrade_command() -> None:
 
 def _serve(host: str, port: int, threads: int) -> None:
     from waitress import serve
+
+    if not os.environ.get("GATEKEEPER_BASE_URL"):
+        # Verification links must point at where the app really answers.
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        current_app.config["BASE_URL"] = f"http://{shown}:{port}"
 
     click.echo(
         f"Serving on http://{host}:{port}/  (API docs: http://{host}:{port}/api/v1/docs; Ctrl+C stops)"

@@ -8,6 +8,7 @@ the same operations the app uses.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -196,8 +197,14 @@ def is_loaded() -> bool:
     return db.session.scalar(sa.select(sa.func.count(Gate.id))) > 0
 
 
-def load_district(password: str, *, seed: int = 20261122) -> Gate:
-    """Create the district, its gate, departments, users, calendar and published catalogue."""
+def load_district(
+    password: str, *, seed: int = 20261122, calendar_years: Iterable[int] | None = None
+) -> Gate:
+    """Create the district, its gate, departments, users, calendar and published catalogue.
+
+    The calendar covers ``calendar_years`` (default: last year to next year) as far as the built-in
+    State Council calendar knows them; other years count Monday to Friday until the admin loads them.
+    """
     rng = random.Random(seed)
     city = _jurisdiction("JC", "江城市", Level.CITY, None)
     district = _jurisdiction("LJ", "临江区", Level.DISTRICT, city)
@@ -252,7 +259,8 @@ def load_district(password: str, *, seed: int = 20261122) -> Gate:
                 password=password,
                 department=departments[code],
             )
-    for year in (clock.today().year - 1, clock.today().year):
+    this_year = clock.today().year
+    for year in calendar_years or range(this_year - 1, this_year + 2):
         try:
             load_calendar_year(year, official_year(year), actor=None)
         except ValidationFailed:  # a year the built-in calendar lacks stays Monday-Friday

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from gatekeeper.core import clock
 from gatekeeper.modules.demo.district import load_district
+from gatekeeper.modules.demo.requests import load_requests
+from gatekeeper.modules.demo.requests_plan import HISTORY_DAYS
+
+#: The district, its users and its catalogue exist this long before the first demo request.
+SET_UP_BEFORE_DAYS = 30
 
 
 def load_demo(password: str) -> str:
-    """Load the demo district and its requests; returns a one-line summary."""
-    load_district(password)
-    try:
-        from gatekeeper.modules.demo.requests import load_requests
-    except ModuleNotFoundError:
-        return "District loaded (no demo requests module)."
+    """Load the demo district and its ten months of requests; returns a one-line summary."""
+    today = clock.today()
+    with clock.frozen(today - dt.timedelta(days=HISTORY_DAYS + SET_UP_BEFORE_DAYS)):
+        load_district(password, calendar_years=range(today.year - 1, today.year + 2))
     return load_requests()
