@@ -20,6 +20,7 @@ MODULES = (
     "authorisations",
     "audit",
     "demo",
+    "i18n",
 )
 
 

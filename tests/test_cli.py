@@ -23,6 +23,7 @@ def run(instance: Path, *args: str, env: dict | None = None) -> subprocess.Compl
     environment.update(
         {
             "GATEKEEPER_INSTANCE_PATH": str(instance),
+            "GATEKEEPER_DEFAULT_LOCALE": "en",  # the assertions below read English messages
             "GATEKEEPER_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             **(env or {}),
         }

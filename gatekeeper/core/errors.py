@@ -7,7 +7,8 @@ is ``{"error": {"code", "message", "fields"}}`` (plus extra keys such as ``findi
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, jsonify, request
@@ -93,8 +94,74 @@ class RateLimited(GatekeeperError):
     default_message = lazy_gettext("Too many attempts; wait a few minutes and try again.")
 
 
+#: marshmallow's and webargs' own messages, which those libraries write in English: a full-match
+#: pattern and a function of its named groups giving the message in the current language. Each
+#: function's gettext id is the library's text with ``%(name)s`` placeholders, so the ids live in the
+#: catalogue and an English answer keeps the library's wording.
+_LIBRARY_MESSAGES: list[tuple[str, Callable[..., str]]] = [
+    # marshmallow: every field, schemas, nested schemas
+    (r"Missing data for required field\.", lambda: _("Missing data for required field.")),
+    (r"Field may not be null\.", lambda: _("Field may not be null.")),
+    (r"Invalid value\.", lambda: _("Invalid value.")),  # also webargs' default
+    (r"Invalid type\.", lambda: _("Invalid type.")),
+    (r"Invalid input type\.", lambda: _("Invalid input type.")),
+    (r"Unknown field\.", lambda: _("Unknown field.")),
+    # marshmallow: the fields the app uses
+    (r"Not a valid string\.", lambda: _("Not a valid string.")),
+    (r"Not a valid utf-8 string\.", lambda: _("Not a valid utf-8 string.")),
+    (r"Not a valid integer\.", lambda: _("Not a valid integer.")),
+    (r"Not a valid number\.", lambda: _("Not a valid number.")),
+    (r"Number too large\.", lambda: _("Number too large.")),
+    (r"Not a valid boolean\.", lambda: _("Not a valid boolean.")),
+    (r"Not a valid date\.", lambda: _("Not a valid date.")),
+    (r"Not a valid datetime\.", lambda: _("Not a valid datetime.")),
+    (r"Not a valid aware datetime\.", lambda: _("Not a valid aware datetime.")),
+    (r"Not a valid list\.", lambda: _("Not a valid list.")),
+    (r"Not a valid mapping type\.", lambda: _("Not a valid mapping type.")),
+    # marshmallow: fields.Enum and validate.OneOf
+    (r"Must be one of: (?P<choices>.*)\.", lambda **g: _("Must be one of: %(choices)s.", **g)),
+    # marshmallow: validate.Length
+    (
+        r"Length must be between (?P<min>\d+) and (?P<max>\d+)\.",
+        lambda **g: _("Length must be between %(min)s and %(max)s.", **g),
+    ),
+    (r"Length must be (?P<n>\d+)\.", lambda **g: _("Length must be %(n)s.", **g)),
+    (r"Shorter than minimum length (?P<n>\d+)\.", lambda **g: _("Shorter than minimum length %(n)s.", **g)),
+    (r"Longer than maximum length (?P<n>\d+)\.", lambda **g: _("Longer than maximum length %(n)s.", **g)),
+    # marshmallow: validate.Range (inclusive bounds, as the app uses it)
+    (
+        r"Must be greater than or equal to (?P<min>.+?) and less than or equal to (?P<max>.+?)\.",
+        lambda **g: _("Must be greater than or equal to %(min)s and less than or equal to %(max)s.", **g),
+    ),
+    (
+        r"Must be greater than or equal to (?P<min>.+?)\.",
+        lambda **g: _("Must be greater than or equal to %(min)s.", **g),
+    ),
+    (
+        r"Must be less than or equal to (?P<max>.+?)\.",
+        lambda **g: _("Must be less than or equal to %(max)s.", **g),
+    ),
+    # marshmallow: validate.Regexp without a message of its own
+    (r"String does not match expected pattern\.", lambda: _("String does not match expected pattern.")),
+    # webargs
+    (r"Invalid JSON body\.", lambda: _("Invalid JSON body.")),
+]
+_LIBRARY_PATTERNS = [(re.compile(pattern, re.DOTALL), say) for pattern, say in _LIBRARY_MESSAGES]
+
+
+def translate_problem(problem: Any) -> str:
+    """A field problem in the current language: marshmallow's and webargs' English messages are
+    translated; the app's own (already translated) messages pass unchanged."""
+    text = str(problem)
+    for pattern, say in _LIBRARY_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match:
+            return say(**match.groupdict())
+    return text
+
+
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Flatten marshmallow's nested error dict into ``{"a.b": ["problem"]}``."""
+    """Flatten marshmallow's nested error dict into ``{"a.b": ["problem"]}``, in the current language."""
     out: dict[str, list[str]] = {}
     if isinstance(messages, Mapping):
         for key, value in messages.items():
@@ -105,13 +172,13 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
                 out.setdefault(field, []).extend(problems)
     elif isinstance(messages, list | tuple):
         if all(isinstance(m, str) for m in messages):
-            out[prefix or "_schema"] = [str(m) for m in messages]
+            out[prefix or "_schema"] = [translate_problem(m) for m in messages]
         else:
             for item in messages:
                 for field, problems in flatten_messages(item, prefix).items():
                     out.setdefault(field, []).extend(problems)
     else:
-        out[prefix or "_schema"] = [str(messages)]
+        out[prefix or "_schema"] = [translate_problem(messages)]
     return out
 
 
@@ -129,10 +196,27 @@ _HTTP_CODES = {
 }
 
 
+#: The message of an HTTP error that is not one of ours (an unknown URL, a wrong method, webargs).
+_HTTP_MESSAGES: dict[int, Callable[[], str]] = {
+    400: lambda: _("The request could not be understood."),
+    401: lambda: _("Log in or send a valid API token."),
+    403: lambda: _("You are not allowed to do this."),
+    404: lambda: _("Not found."),
+    405: lambda: _("This method is not allowed here."),
+    409: lambda: _("The request conflicts with the current state; reload and try again."),
+    413: lambda: _("The upload is too large."),
+    415: lambda: _("This content type is not accepted here."),
+    422: lambda: _("Some fields are not valid."),
+    429: lambda: _("Too many attempts; wait a few minutes and try again."),
+    500: lambda: _("Internal error; it has been logged."),
+}
+
+
 def http_error_body(exc: HTTPException) -> tuple[dict, int]:
     """The JSON error body of a werkzeug/flask-smorest HTTP exception (webargs parse errors included)."""
     status = exc.code or 500
     fields: dict[str, list[str]] = {}
+    malformed_json = False
     data = getattr(exc, "data", None) or {}
     messages = data.get("messages") if isinstance(data, Mapping) else None
     if messages:
@@ -142,22 +226,15 @@ def http_error_body(exc: HTTPException) -> tuple[dict, int]:
             if isinstance(problems, Mapping):
                 fields.update(flatten_messages(problems))
             else:
+                malformed_json |= any("Invalid JSON" in str(p) for p in problems)
                 fields.setdefault("_schema" if location == "json" else location, []).extend(
-                    str(p) for p in problems
+                    translate_problem(p) for p in problems
                 )
-    if status == 400 and any("Invalid JSON" in p for ps in fields.values() for p in ps):
+    if status == 400 and malformed_json:
         return GatekeeperError(_("The body is not valid JSON."), code="malformed_json").to_dict(), 400
     code = _HTTP_CODES.get(status, "error")
-    if status == 422:
-        message = _("Some fields are not valid.")
-    elif status == 404:
-        message = _("Not found.")
-    elif status == 405:
-        message = _("This method is not allowed here.")
-    elif status == 413:
-        message = _("The upload is too large.")
-    else:
-        message = exc.description or exc.name
+    say = _HTTP_MESSAGES.get(status)
+    message = say() if say is not None else (exc.description or exc.name)
     return GatekeeperError(message, code=code, fields=fields).to_dict(), status
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, g, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from gatekeeper.core.errors import GatekeeperError, NotAllowed, NotAuthenticated, NotFound
@@ -123,7 +124,9 @@ def install_guard(app: Flask) -> None:
             and not g.get("permission_decided", False)
         ):
             log.error("endpoint %s answered without a permission decision", endpoint)
-            failed = jsonify(GatekeeperError("permission decision missing", code="internal_error").to_dict())
+            failed = jsonify(
+                GatekeeperError(_("Internal error; it has been logged."), code="internal_error").to_dict()
+            )
             failed.status_code = 500
             return failed
         return response

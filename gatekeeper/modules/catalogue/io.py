@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from gatekeeper.core.errors import ValidationFailed
 from gatekeeper.core.money import parse_yuan, yuan
@@ -130,10 +131,12 @@ def refuse(problems: list[Problem]) -> ValidationFailed:
         fields.setdefault(f"rows.{p.row}.{p.column}", []).append(p.message)
     first = problems[0]
     return ValidationFailed(
-        _(
-            "The file was refused (%(count)s problems; first: row %(row)s, column %(column)s: %(message)s). "
+        ngettext(
+            "The file was refused (%(num)s problem: row %(row)s, column %(column)s: %(message)s). "
             "Nothing was imported.",
-            count=len(problems),
+            "The file was refused (%(num)s problems; the first: row %(row)s, column %(column)s: "
+            "%(message)s). Nothing was imported.",
+            len(problems),
             row=first.row,
             column=first.column,
             message=first.message,

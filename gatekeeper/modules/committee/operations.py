@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from gatekeeper.core import audit, clock
@@ -268,26 +270,9 @@ def decide(
     if outcome != DecisionOutcome.APPROVE and not reason:
         raise ValidationFailed(fields={"reason": [_("every negative outcome needs a reason")]})
     counted = tally(req)
-    if outcome == DecisionOutcome.APPROVE and not (counted.quorum_met and counted.majority_for_approval):
-        raise Conflict(
-            _(
-                "The votes do not support approval yet (quorum %(q)s, majority %(m)s).",
-                q=_yes_no(counted.quorum_met),
-                m=_yes_no(counted.majority_for_approval),
-            ),
-            code="not_supported_by_votes",
-            tally=counted.as_dict(),
-        )
-    if outcome == DecisionOutcome.REJECT and (not counted.quorum_met or counted.majority_for_approval):
-        raise Conflict(
-            _(
-                "The votes do not support a rejection (quorum %(q)s, majority for approval %(m)s).",
-                q=_yes_no(counted.quorum_met),
-                m=_yes_no(counted.majority_for_approval),
-            ),
-            code="not_supported_by_votes",
-            tally=counted.as_dict(),
-        )
+    refusal = _unsupported(outcome, counted)
+    if refusal:
+        raise Conflict(refusal, code="not_supported_by_votes", tally=counted.as_dict())
     step = outcome.value
     if outcome == DecisionOutcome.APPROVE:
         run = _recheck(req, actor)
@@ -320,14 +305,35 @@ def _recheck(req: AdmissionRequest, actor: User):
     from gatekeeper.modules.requests.schemas import RequestInputSchema
 
     data = RequestInputSchema().load(request_ops.as_input(req))
-    result = request_ops.precheck.check(req.gate, req.department, data)
+    # Lead time counts from when the department filed, not from the day of the decision.
+    filed = clock.local_date(req.submitted_at) if req.submitted_at else None
+    result = request_ops.precheck.check(req.gate, req.department, data, filing_date=filed)
     run = request_ops.record_check(req, result, "decide", actor=actor)
     request_ops.raise_if_blocked(run)
     return run
 
 
-def _yes_no(value: bool) -> str:
-    return _("met") if value else _("not met")
+def _unsupported(outcome: DecisionOutcome, counted: Tally) -> str | None:
+    """Why the votes do not support ``outcome``, or ``None`` when they do (a return always is)."""
+    if outcome == DecisionOutcome.RETURN:
+        return None
+    if not counted.quorum_met:
+        return _(
+            "The quorum is not reached: %(voted)s of the %(eligible)s members who may vote have voted.",
+            voted=counted.voted,
+            eligible=counted.eligible,
+        )
+    if outcome == DecisionOutcome.APPROVE and not counted.majority_for_approval:
+        return _(
+            "The votes do not approve the request: %(approve)s for, %(reject)s against, "
+            "%(abstain)s abstaining.",
+            approve=counted.approve,
+            reject=counted.reject,
+            abstain=counted.abstain,
+        )
+    if outcome == DecisionOutcome.REJECT and counted.majority_for_approval:
+        return _("The votes approve the request; the chair cannot reject it.")
+    return None
 
 
 def record_ruling(
@@ -385,9 +391,22 @@ def record_ruling(
 
 
 def _precedent(req: AdmissionRequest, reference: str, actor: User):
-    """Add the referred item to the next catalogue version as a permitted entry."""
+    """Add the referred item to the next catalogue version as a permitted entry.
+
+    The texts it stores (label, notes, reason) are written in the installation's language, not in
+    the language of whoever records the ruling.
+    """
+    with force_locale(current_app.config["DEFAULT_LOCALE"]):
+        label = _("Next version")
+        notes = _("Added by the ruling %(ref)s on request #%(id)s.", ref=reference, id=req.id)
+        why = _(
+            "Precedent: %(body)s ruling %(ref)s on request #%(id)s",
+            body=req.gate.escalation_body_name,
+            ref=reference,
+            id=req.id,
+        )
     version = catalogue_ops.draft_version(req.gate) or catalogue_ops.create_version(
-        req.gate, label=_("Next version"), actor=actor
+        req.gate, label=label, actor=actor
     )
     taken = {e.code for e in version.entries}
     standard = {
@@ -408,12 +427,6 @@ def _precedent(req: AdmissionRequest, reference: str, actor: User):
         "requires_staff": False,
         "list_name": req.gate.escalation_body_name,
         "source": reference,
-        "notes": _("Added by the ruling %(ref)s on request #%(id)s.", ref=reference, id=req.id),
+        "notes": notes,
     }
-    why = _(
-        "Precedent: %(body)s ruling %(ref)s on request #%(id)s",
-        body=req.gate.escalation_body_name,
-        ref=reference,
-        id=req.id,
-    )
     return catalogue_ops.add_entry(version, data, reason=why, actor=actor)

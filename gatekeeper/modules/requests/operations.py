@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from gatekeeper.core import audit, clock
 from gatekeeper.core.errors import NotFound, RuleViolation, ValidationFailed
@@ -234,7 +235,11 @@ def raise_if_blocked(run: CheckRun) -> None:
             for field in finding["fields"] or ["_schema"]:
                 fields.setdefault(field, []).append(finding["message"])
         raise RuleViolation(
-            _("The request cannot be submitted: %(count)s blocking findings.", count=len(blocking)),
+            ngettext(
+                "The request cannot be submitted: %(num)s finding blocks it.",
+                "The request cannot be submitted: %(num)s findings block it.",
+                len(blocking),
+            ),
             fields=fields,
             findings=findings,
         )

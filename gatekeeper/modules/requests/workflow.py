@@ -55,15 +55,7 @@ def target(action: str, state: S, outcome: str | None = None) -> S:
     """
     transition = TRANSITIONS[action]
     if state not in transition.sources:
-        raise InvalidTransition(
-            _(
-                "This request is %(state)s; %(action)s is not possible now.",
-                state=state_label(state),
-                action=action_label(action),
-            ),
-            state=state.value,
-            allowed=allowed_actions(state),
-        )
+        raise InvalidTransition(refusal(action, state), state=state.value, allowed=allowed_actions(state))
     result = transition.target
     if isinstance(result, dict):
         return result[outcome]
@@ -92,16 +84,17 @@ def state_label(state: S) -> str:
     return labels[state]
 
 
-def action_label(action: str) -> str:
-    labels = {
-        "edit": _("editing"),
-        "submit": _("submitting"),
-        "withdraw": _("withdrawing"),
-        "accept": _("accepting"),
-        "return": _("returning"),
-        "vote": _("voting"),
-        "recuse": _("declaring a recusal"),
-        "decide": _("deciding"),
-        "ruling": _("recording a ruling"),
+def refusal(action: str, state: S) -> str:
+    """A whole sentence saying that ``action`` cannot be taken in ``state``."""
+    sentences = {
+        "edit": _("Only a draft or a returned request can be changed; this one is %(state)s."),
+        "submit": _("Only a draft or a returned request can be submitted; this one is %(state)s."),
+        "withdraw": _("This request is %(state)s; it can no longer be withdrawn."),
+        "accept": _("Only a submitted request can be accepted; this one is %(state)s."),
+        "return": _("Only a submitted request or one in review can be returned; this one is %(state)s."),
+        "vote": _("Votes are cast while a request is in review; this one is %(state)s."),
+        "recuse": _("Recusals are declared while a request is in review; this one is %(state)s."),
+        "decide": _("Only a request in review can be decided; this one is %(state)s."),
+        "ruling": _("Only a referred request can receive a ruling; this one is %(state)s."),
     }
-    return labels[action]
+    return sentences[action] % {"state": state_label(state)}

@@ -1,0 +1,1 @@
+"""Translations of the user interface: the message catalogues and the ``gatekeeper i18n`` commands."""
