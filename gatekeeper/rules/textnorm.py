@@ -15,6 +15,7 @@ the title keeps its fillers (in canonical form) so it still means something.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -165,8 +166,13 @@ def _rewrite(text: str, drop_fillers: bool) -> str:
     return result
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise(text: str | None) -> str:
-    """The canonical matching form of a title (see the module docstring)."""
+    """The canonical matching form of a title (see the module docstring).
+
+    Pure, so memoised: the same titles (the proposal's, those of authorisations in force) come back
+    in every check.
+    """
     cleaned = clean(text)
     result = _rewrite(cleaned, drop_fillers=True)
     if len(result) < 2:

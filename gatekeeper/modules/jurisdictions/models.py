@@ -54,7 +54,8 @@ class Jurisdiction(db.Model):
     area_m2: Mapped[int | None] = mapped_column(sa.Integer)
     office_area_m2: Mapped[int | None] = mapped_column(sa.Integer)
 
-    parent: Mapped[Jurisdiction | None] = relationship(remote_side=[id], lazy="joined", innerjoin=False)
+    #: Loaded with the row, one level up (a community with its street): lists stay one query.
+    parent: Mapped[Jurisdiction | None] = relationship(remote_side=[id], lazy="joined", join_depth=1)
 
     def contains(self, other: Jurisdiction) -> bool:
         return other.path.startswith(self.path)

@@ -90,14 +90,15 @@ class WithdrawSchema(Schema):
 def run_precheck(data):
     """Dry run: check a request body without filing it; every rule's findings with their citations."""
     result = ops.dry_run(data, actor=user())
-    db.session.commit()
-    return {
+    answer = {
         "outcome": result.outcome,
         "findings": result.findings,
-        "version": result.version,
+        "catalogue_version": result.version.number if result.version else None,  # read before commit
         "communities": len(result.community_ids),
         "households": result.households,
     }
+    db.session.commit()
+    return answer
 
 
 @blp.route("/requests", methods=["POST"])

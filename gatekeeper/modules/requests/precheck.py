@@ -26,7 +26,7 @@ from gatekeeper.modules.authorisations.models import (
     AuthorisationStatus,
     CommunityLoad,
 )
-from gatekeeper.modules.catalogue.models import CatalogueEntry, CatalogueVersion
+from gatekeeper.modules.catalogue.models import PUBLISHING, CatalogueEntry, CatalogueVersion
 from gatekeeper.modules.catalogue.operations import current_version
 from gatekeeper.modules.jurisdictions.models import Department, Gate, Jurisdiction, Level
 from gatekeeper.modules.jurisdictions.operations import communities_query, working_calendar
@@ -34,7 +34,7 @@ from gatekeeper.modules.jurisdictions.schemas import gate_settings
 from gatekeeper.rules import context as rc
 
 _CACHE_SIZE = 8
-_cache: OrderedDict[int, tuple[rc.Catalogue, rules.CatalogueIndex]] = OrderedDict()
+_cache: OrderedDict[tuple[str, int], tuple[rc.Catalogue, rules.CatalogueIndex]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -84,14 +84,19 @@ def resolve_scope(gate: Gate, scope: dict[str, Any]) -> Scope:
 
 
 def compiled_catalogue(version: CatalogueVersion | None) -> tuple[rc.Catalogue, rules.CatalogueIndex]:
-    """The rules' view of a published version and its matching index, built once per version."""
+    """The rules' view of a published version and its matching index, built once per version.
+
+    Kept per database and version id: a published version never changes. A version published in
+    the current, uncommitted transaction is not kept (the transaction may still roll back).
+    """
     if version is None:
         empty = rc.Catalogue(version_id=None, label="")
         return empty, rules.build_index(empty)
+    key = (db.engine.url.render_as_string(hide_password=True), version.id)
     with _cache_lock:
-        hit = _cache.get(version.id)
+        hit = _cache.get(key)
         if hit is not None:
-            _cache.move_to_end(version.id)
+            _cache.move_to_end(key)
             return hit
     rows = db.session.scalars(sa.select(CatalogueEntry).where(CatalogueEntry.version_id == version.id)).all()
     catalogue = rc.Catalogue(
@@ -114,12 +119,18 @@ def compiled_catalogue(version: CatalogueVersion | None) -> tuple[rc.Catalogue, 
         ),
     )
     compiled = (catalogue, rules.build_index(catalogue))
-    if version.is_published:  # drafts change; never cache them
+    if version.is_published and version.id not in db.session.info.get(PUBLISHING, ()):
         with _cache_lock:
-            _cache[version.id] = compiled
+            _cache[key] = compiled
             while len(_cache) > _CACHE_SIZE:
                 _cache.popitem(last=False)
     return compiled
+
+
+def forget_compiled_catalogues() -> None:
+    """Empty the cache (tests roll back published versions, so ids come back)."""
+    with _cache_lock:
+        _cache.clear()
 
 
 def _communities(scope: Scope) -> tuple[list[int], tuple[rc.Community, ...]]:
@@ -155,7 +166,14 @@ def _communities(scope: Scope) -> tuple[list[int], tuple[rc.Community, ...]]:
     return [r.id for r in rows], communities
 
 
-def _overlapping(department: Department, kind: str, scope: Scope, exclude: int | None) -> tuple:
+def _overlapping(department: Department, kind: str, community_ids: list[int], exclude: int | None) -> tuple:
+    """Active authorisations of the department and kind that reach any of ``community_ids``.
+
+    The ids are passed as values, not as the scope's subquery: PostgreSQL misjudges the subquery's
+    size and probes the link table row by row (1.5 ms against 0.3 ms at 10,000 authorisations).
+    """
+    if not community_ids:
+        return ()
     stmt = (
         sa.select(
             Authorisation.number,
@@ -170,7 +188,7 @@ def _overlapping(department: Department, kind: str, scope: Scope, exclude: int |
             Authorisation.department_id == department.id,
             Authorisation.kind == kind,
             Authorisation.status == AuthorisationStatus.ACTIVE,
-            AuthorisationCommunity.community_id.in_(scope.statement),
+            AuthorisationCommunity.community_id.in_(community_ids),
         )
         .group_by(Authorisation.id)
         .order_by(Authorisation.number)
@@ -245,7 +263,7 @@ def check(
         settings=settings_of(gate),
         calendar=working_calendar(today),
         filing_date=today,
-        active=_overlapping(department, _value(data["kind"]), scope, exclude_authorisation),
+        active=_overlapping(department, _value(data["kind"]), ids, exclude_authorisation),
     )
     findings = rules.evaluate(ctx, index=index)
     return CheckResult(

@@ -129,7 +129,9 @@ class FindingSchema(Schema):
 class PrecheckSchema(Schema):
     outcome = fields.String(metadata={"description": "admissible, refer or blocked"})
     findings = fields.List(fields.Nested(FindingSchema))
-    catalogue_version = fields.Function(lambda r: r["version"].number if r["version"] else None)
+    catalogue_version = fields.Integer(
+        allow_none=True, metadata={"description": "number of the version checked"}
+    )
     communities = fields.Integer()
     households = fields.Integer()
 
