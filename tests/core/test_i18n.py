@@ -351,7 +351,10 @@ def test_api_errors_answer_in_the_chosen_language(choice, client, login_as):
             "title": ["Length must be between 2 and 200."],
         }
         assert errors["not_found"]["message"] == "Not found."
-        assert errors["transition"]["message"] == "Only a draft or a returned request can be submitted; this one is submitted."
+        assert (
+            errors["transition"]["message"]
+            == "Only a draft or a returned request can be submitted; this one is submitted."
+        )
         assert errors["anonymous"]["message"] == "Log in or send a valid API token."
 
 

@@ -25,23 +25,11 @@ from flask_babel import ngettext
 from gatekeeper.core.errors import ValidationFailed
 from gatekeeper.core.money import parse_yuan, yuan
 from gatekeeper.modules.catalogue import tables
-from gatekeeper.modules.catalogue.models import DutyRole, Kind, StandardBasis, Standing
+from gatekeeper.modules.catalogue.models import CatalogueEntry, DutyRole, Kind, StandardBasis, Standing
 
-NATIVE_COLUMNS = (
-    "code",
-    "title",
-    "kind",
-    "standing",
-    "role",
-    "legal_basis",
-    "department",
-    "funding_basis",
-    "funding_amount_yuan",
-    "requires_premises",
-    "requires_staff",
-    "list_name",
-    "source",
-    "notes",
+#: The entry's content columns; money is written in 元 (exact), not fen.
+NATIVE_COLUMNS = tuple(
+    "funding_amount_yuan" if column == "funding_amount_fen" else column for column in CatalogueEntry.CONTENT
 )
 REQUIRED_NATIVE = ("code", "title", "kind", "standing")
 SAMPLE_COLUMNS = (
@@ -84,17 +72,10 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: The key of a parsed entry that holds its row number in the file.
 ROW = "_row"
 #: Entry fields that the published-list format carries (it says nothing of money, premises or staff).
-LIST_FIELDS = (
-    "code",
-    "title",
-    "kind",
-    "standing",
-    "role",
-    "legal_basis",
-    "department",
-    "list_name",
-    "source",
-    "notes",
+LIST_FIELDS = tuple(
+    column
+    for column in CatalogueEntry.CONTENT
+    if column not in ("funding_basis", "funding_amount_fen", "requires_premises", "requires_staff")
 )
 #: Values of the fields a file leaves out, for new entries.
 DEFAULTS: dict[str, Any] = {
