@@ -17,6 +17,7 @@ from gatekeeper.modules.committee.schemas import (
     VoteInputSchema,
     VoteResultSchema,
 )
+from gatekeeper.modules.committee.tally import tally
 from gatekeeper.modules.requests.api import detail, on_request
 from gatekeeper.modules.requests.permissions import can_rule
 
@@ -28,7 +29,7 @@ BLUEPRINTS = [blp]
 @blp.response(200, TallySchema)
 @on_request(can_see_tally)
 def get_tally(req):
-    return ops.tally(req)
+    return tally(req)
 
 
 @blp.route("/requests/<int:request_id>/votes", methods=["POST"])
@@ -38,7 +39,7 @@ def get_tally(req):
 def cast_vote(req, data):
     vote = ops.cast_vote(req, data["vote"], data["comment"], actor=user(), acting_for=data["acting_for"])
     db.session.commit()
-    return {"vote": vote, "tally": ops.tally(req)}
+    return {"vote": vote, "tally": tally(req)}
 
 
 @blp.route("/requests/<int:request_id>/recusal", methods=["POST"])
@@ -48,7 +49,7 @@ def cast_vote(req, data):
 def declare_recusal(req, data):
     ops.declare_recusal(req, data["reason"], actor=user(), acting_for=data["acting_for"])
     db.session.commit()
-    return ops.tally(req)
+    return tally(req)
 
 
 @blp.route("/requests/<int:request_id>/decide", methods=["POST"])
