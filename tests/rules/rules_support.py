@@ -194,3 +194,20 @@ def demo_catalogue() -> Catalogue:
                 )
             )
     return Catalogue(version_id=1, label="demo", entries=tuple(entries))
+
+
+#: Proposal changes for a plaque and a ledger of the small catalogue, with a legal basis.
+SIGN = {
+    "kind": "sign",
+    "role": None,
+    "title": "退役军人服务站",
+    "catalogue_entry": "SIGN-001",
+    "legal_basis": "依据",
+}
+LEDGER = {
+    "kind": "ledger",
+    "role": None,
+    "title": "各类会议",
+    "catalogue_entry": "LEDG-001",
+    "legal_basis": "依据",
+}

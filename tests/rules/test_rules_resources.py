@@ -5,23 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from rules_support import CATALOGUE, START, community, context, of, replace, run
+from rules_support import CATALOGUE, LEDGER, SIGN, START, community, context, of, replace, run
 
 NONE = {"basis": "none", "amount_fen": 0}
-SIGN = {
-    "kind": "sign",
-    "role": None,
-    "title": "退役军人服务站",
-    "catalogue_entry": "SIGN-001",
-    "legal_basis": "依据",
-}
-LEDGER = {
-    "kind": "ledger",
-    "role": None,
-    "title": "各类会议",
-    "catalogue_entry": "LEDG-001",
-    "legal_basis": "依据",
-}
 STATION = {**SIGN, "title": "新时代文明实践站", "catalogue_entry": "SIGN-002"}
 # Two communities of 1000 and 500 households; DUTY-001's standard is 100.00 yuan per 100 households a year,
 # so 1500.00 yuan a year; SIGN-002's is 500.00 yuan per community a year, so 1000.00 yuan a year.

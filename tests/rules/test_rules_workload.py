@@ -3,22 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rules_support import community, context, of, run
-
-SIGN = {
-    "kind": "sign",
-    "role": None,
-    "title": "退役军人服务站",
-    "catalogue_entry": "SIGN-001",
-    "legal_basis": "依据",
-}
-LEDGER = {
-    "kind": "ledger",
-    "role": None,
-    "title": "各类会议",
-    "catalogue_entry": "LEDG-001",
-    "legal_basis": "依据",
-}
+from rules_support import LEDGER, SIGN, community, context, of, run
 
 CAP_ROWS = [
     # id, proposal changes, community load, settings changes, expected cap types
