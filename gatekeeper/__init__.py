@@ -18,6 +18,8 @@ MODULES = (
     "requests",
     "committee",
     "authorisations",
+    "attachments",
+    "notifications",
     "audit",
     "demo",
     "i18n",

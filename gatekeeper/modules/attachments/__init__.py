@@ -1,0 +1,1 @@
+"""Attachments of requests: the legal document, the department's plan."""
