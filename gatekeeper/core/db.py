@@ -117,3 +117,8 @@ def configure_engine(engine: sa.engine.Engine, busy_timeout_ms: int = 15000) -> 
 def refers_to_code(column, model, code: str) -> sa.ColumnElement[bool]:
     """``column`` (a foreign key) points at the ``model`` row with this ``code``: a list filter."""
     return column.in_(sa.select(model.id).where(model.code == code))
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its wildcards escaped (use ``escape="\\"``)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

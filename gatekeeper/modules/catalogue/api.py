@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from gatekeeper.core.api import EmptySchema, PageArgs, blueprint, list_schema, paginate
+from gatekeeper.core.db import contains_pattern
 from gatekeeper.core.errors import NotFound, ValidationFailed
 from gatekeeper.core.permissions import authorize, permission, user
 from gatekeeper.extensions import db
@@ -92,10 +93,6 @@ def _gate(code: str | None) -> Gate:
     raise ValidationFailed(fields={"gate": [_("required: there are several gates")]})
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 @blp.route("/catalogue/entries")
 @blp.response(200, list_schema(CatalogueEntrySchema))
 @permission(can_read_catalogue)
@@ -129,8 +126,8 @@ def _entries_query(version: CatalogueVersion | None, args: dict) -> sa.Select:
     if q:
         stmt = stmt.where(
             sa.or_(
-                CatalogueEntry.title.ilike(_like(q), escape="\\"),
-                CatalogueEntry.code.ilike(_like(q), escape="\\"),
+                CatalogueEntry.title.ilike(contains_pattern(q), escape="\\"),
+                CatalogueEntry.code.ilike(contains_pattern(q), escape="\\"),
                 CatalogueEntry.initials.startswith(q.lower(), autoescape=True),
             )
         )

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from gatekeeper.core.api import PageArgs, blueprint, list_schema, paginate
+from gatekeeper.core.db import contains_pattern
 from gatekeeper.core.permissions import permission, user
 from gatekeeper.extensions import db
 from gatekeeper.modules.jurisdictions import operations as ops
@@ -37,10 +38,6 @@ class DepartmentQuery(DepartmentArgs, PageArgs):
 
 class StreetQuery(PageArgs):
     pass
-
-
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 @blp.route("/gates")
@@ -78,7 +75,7 @@ def list_departments(args):
         q = args["q"].strip()
         stmt = stmt.where(
             sa.or_(
-                Department.name.like(_like(q), escape="\\"),
+                Department.name.like(contains_pattern(q), escape="\\"),
                 Department.initials.startswith(q.lower(), autoescape=True),
             )
         )
@@ -110,7 +107,7 @@ def list_communities(args):
         .order_by(Jurisdiction.code)
     )
     if args.get("q"):
-        stmt = stmt.where(Jurisdiction.name.like(_like(args["q"].strip()), escape="\\"))
+        stmt = stmt.where(Jurisdiction.name.like(contains_pattern(args["q"].strip()), escape="\\"))
     return paginate(stmt, args)
 
 
