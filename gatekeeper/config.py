@@ -31,8 +31,11 @@ class Config:
     LOGIN_WINDOW_MINUTES: int = 15
     #: Milliseconds a SQLite writer waits for another to finish.
     SQLITE_BUSY_TIMEOUT_MS: int = 15000
-    #: Largest upload (catalogue files) in bytes.
-    MAX_CONTENT_LENGTH: int = 10 * 1024 * 1024
+    #: Largest request body in bytes (catalogue files, attachments): the web server answers 413 above
+    #: it. Keep it above ATTACHMENT_MAX_BYTES, so an attachment too large gets the clearer 422.
+    MAX_CONTENT_LENGTH: int = 25 * 1024 * 1024
+    #: Largest attachment of a request (legal document, work plan) in bytes; above it, 422 too_large.
+    ATTACHMENT_MAX_BYTES: int = 20 * 1024 * 1024
     #: Password of the demo users; empty: a random one, printed when the demo starts.
     DEMO_PASSWORD: str = ""
     #: werkzeug password hash method; tests use a fast one, production keeps scrypt.
