@@ -91,6 +91,16 @@ ENDPOINTS = (
         "revisions of one request",
     ),
     Endpoint(
+        "/api/v1/requests/<int:request_id>/attachments",
+        lambda ids: f"/api/v1/requests/{ids['request']}/attachments",
+        "attachments of one request (each by a different uploader)",
+    ),
+    Endpoint(
+        "/api/v1/notifications",
+        lambda ids: "/api/v1/notifications",
+        "the admin's notifications (half about an authorisation)",
+    ),
+    Endpoint(
         "/api/v1/authorisations", lambda ids: "/api/v1/authorisations", "authorisations (2 communities each)"
     ),
 )
@@ -124,6 +134,7 @@ def populate(n: int) -> dict:
 
     from gatekeeper.extensions import db
     from gatekeeper.modules.accounts.models import Deputy, User
+    from gatekeeper.modules.attachments.models import Attachment
     from gatekeeper.modules.authorisations.models import (
         Authorisation,
         AuthorisationCommunity,
@@ -132,6 +143,7 @@ def populate(n: int) -> dict:
     )
     from gatekeeper.modules.catalogue.models import CatalogueChange, CatalogueEntry, CatalogueVersion
     from gatekeeper.modules.jurisdictions.models import Department, Gate, Jurisdiction
+    from gatekeeper.modules.notifications.models import Notification
     from gatekeeper.modules.requests.models import (
         AdmissionRequest,
         CheckRun,
@@ -332,6 +344,40 @@ def populate(n: int) -> dict:
         load["reports_per_year"] += 2
     bulk_insert(CommunityLoad, [{"community_id": cid, **load} for cid, load in loads.items()])
     bulk_insert(NumberSequence, [{"gate_id": i, "year": TODAY.year, "last": 1} for i in ids])
+    bulk_insert(
+        Attachment,
+        [
+            {
+                "id": i,
+                "request_id": 1,
+                "kind": "plan",
+                "filename": f"方案{i}.pdf",
+                "content_type": "application/pdf",
+                "size": 1000 + i,
+                "sha256": f"{i:064x}",
+                "uploaded_by_id": i,
+                "uploaded_at": now,
+                "deleted_at": None,
+            }
+            for i in ids
+        ],
+    )
+    bulk_insert(
+        Notification,
+        [
+            {
+                "id": i,
+                "user_id": 1,
+                "kind": "authorised_here" if i % 2 else "request_changed",
+                "request_id": i,
+                "authorisation_id": i if i % 2 else None,
+                "params": {"title": f"事项{i}", "state": "approved"},
+                "created_at": now,
+                "read_at": None,
+            }
+            for i in ids
+        ],
+    )
     _fix_sequences()
     db.session.commit()
     return {"gate_code": "G0001", "version": 1, "request": 1}

@@ -27,6 +27,7 @@ from gatekeeper.modules.authorisations.models import (
     NumberSequence,
 )
 from gatekeeper.modules.catalogue.models import Kind
+from gatekeeper.modules.notifications import operations as notifications
 from gatekeeper.modules.requests import precheck
 from gatekeeper.modules.requests.models import AdmissionRequest
 from gatekeeper.modules.requests.operations import as_input
@@ -157,6 +158,7 @@ def issue_authorisation(req: AdmissionRequest, *, conditions: str = "", actor) -
             "conditions": conditions,
         },
     )
+    notifications.authorisation_issued(authorisation, actor=actor)
     return authorisation
 
 

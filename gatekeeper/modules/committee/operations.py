@@ -33,6 +33,7 @@ from gatekeeper.modules.committee.models import (
 )
 from gatekeeper.modules.committee.permissions import chair_seat, declared_recusals, recusal_reason, seats_of
 from gatekeeper.modules.committee.tally import Tally, tally
+from gatekeeper.modules.notifications import operations as notifications
 from gatekeeper.modules.requests import operations as request_ops
 from gatekeeper.modules.requests import workflow
 from gatekeeper.modules.requests.models import AdmissionRequest, FundingBasis, Outcome, RequestEvent
@@ -117,6 +118,8 @@ def cast_vote(
             **({"acting_for": seat.username} if seat.id != actor.id else {}),
         },
     )
+    notifications.voted(req, seat)
+    notifications.vote_cast(req, actor=actor)
     return vote
 
 
@@ -195,6 +198,7 @@ def decide(
         req.decided_at = clock.now()
     if step == "approve":
         issue_authorisation(req, conditions=conditions, actor=actor)
+    notifications.request_decided(req, decision, actor=actor)
     return decision
 
 
@@ -284,6 +288,7 @@ def record_ruling(
             sa.select(Decision).where(Decision.request_id == req.id, Decision.round == req.review_round)
         )
         issue_authorisation(req, conditions=decision.conditions if decision else "", actor=actor)
+    notifications.ruling_recorded(req, ruling, actor=actor)
     return ruling
 
 

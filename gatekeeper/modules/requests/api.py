@@ -58,7 +58,11 @@ def on_request(check):
 
 
 def detail(req: AdmissionRequest) -> AdmissionRequest:
+    """One request as ``RequestDetailSchema`` shows it: its actions for this user, its attachments."""
+    from gatekeeper.modules.attachments.operations import live_attachments
+
     req.available_actions = available_actions(user(), req)
+    req.live_attachments = live_attachments(req)
     return req
 
 

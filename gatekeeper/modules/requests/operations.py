@@ -21,6 +21,7 @@ from gatekeeper.extensions import db
 from gatekeeper.modules.jurisdictions.models import Department, Gate
 from gatekeeper.modules.jurisdictions.operations import working_calendar
 from gatekeeper.modules.jurisdictions.schemas import gate_settings
+from gatekeeper.modules.notifications import operations as notifications
 from gatekeeper.modules.requests import precheck, workflow
 from gatekeeper.modules.requests.models import (
     AdmissionRequest,
@@ -276,6 +277,7 @@ def transition(
     after = workflow.target(action, before, outcome)
     req.state = after
     req.updated_at = clock.now()
+    notifications.settle(req)  # what asked for an action this state no longer allows is done
     db.session.add(
         RequestEvent(
             request_id=req.id,
@@ -363,22 +365,26 @@ def submit_request(req: AdmissionRequest, *, actor) -> tuple[AdmissionRequest, C
     comparison = compare_runs(previous, run)
     if run.outcome == Outcome.BLOCKED:
         return req, run, comparison
+    from gatekeeper.modules.attachments.operations import live_attachment_ids
+
     db.session.add(
         RequestRevision(
             request_id=req.id,
             number=req.revision,
-            snapshot=as_input(req),
+            snapshot={**as_input(req), "attachments": live_attachment_ids(req)},
             created_at=clock.now(),
             created_by_id=actor.id,
         )
     )
     transition(req, "submit", actor=actor)
     req.submitted_at = clock.now()
+    notifications.request_submitted(req, actor=actor)
     return req, run, comparison
 
 
 def withdraw_request(req: AdmissionRequest, *, actor, reason: str = "") -> AdmissionRequest:
     transition(req, "withdraw", actor=actor, reason=reason)
+    notifications.request_withdrawn(req, reason, actor=actor)
     return req
 
 
@@ -391,6 +397,7 @@ def accept_request(req: AdmissionRequest, *, actor) -> AdmissionRequest:
     req.accepted_at = clock.now()
     req.due_date = due
     req.review_round += 1
+    notifications.request_accepted(req, actor=actor)
     return req
 
 
@@ -405,6 +412,7 @@ def return_request(req: AdmissionRequest, reason: str, *, actor) -> AdmissionReq
     acting_for = seat if seat is not None and seat.id != actor.id else None
     transition(req, "return", actor=actor, reason=reason, acting_for=acting_for)
     req.due_date = None
+    notifications.request_returned(req, reason, actor=actor)
     return req
 
 

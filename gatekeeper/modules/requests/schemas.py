@@ -198,10 +198,17 @@ class RequestSchema(Schema):
     authorisation = fields.Function(lambda r: {"number": r.authorisation.number} if r.authorisation else None)
 
 
+def _attachments(req) -> list[dict]:
+    from gatekeeper.modules.attachments.schemas import AttachmentSchema
+
+    return AttachmentSchema(many=True).dump(getattr(req, "live_attachments", []))
+
+
 class RequestDetailSchema(RequestSchema):
-    """One request, with what the current user may do with it now."""
+    """One request, with its live attachments and what the current user may do with it now."""
 
     actions = fields.Function(lambda r: r.available_actions if hasattr(r, "available_actions") else [])
+    attachments = fields.Function(_attachments)
 
 
 class RequestListArgs(PageArgs):
