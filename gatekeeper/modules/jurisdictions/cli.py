@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 from marshmallow import ValidationError
 
+from gatekeeper.core import clock
 from gatekeeper.core.db import write_intent
 from gatekeeper.core.errors import GatekeeperError
 from gatekeeper.extensions import db
@@ -63,11 +63,9 @@ def years_command() -> None:
     """Which years are loaded (other years count Monday to Friday only)."""
     years = ops.loaded_years()
     click.echo(", ".join(map(str, years)) if years else "No year loaded.")
-    if dt.date.today().year + 1 not in years:
-        click.echo(
-            f"Note: {dt.date.today().year + 1} is not loaded yet; load it when the State Council "
-            "publishes it."
-        )
+    next_year = clock.today().year + 1
+    if next_year not in years:
+        click.echo(f"Note: {next_year} is not loaded yet; load it when the State Council publishes it.")
 
 
 COMMANDS = [calendar_group]
