@@ -18,6 +18,7 @@ MODULES = (
     "requests",
     "committee",
     "authorisations",
+    "funds",
     "attachments",
     "notifications",
     "audit",
@@ -39,6 +40,7 @@ def feature_parts(part: str):
 def import_models() -> None:
     """Import every model module, so the metadata is complete (migrations, tests)."""
     importlib.import_module("gatekeeper.core.audit")
+    importlib.import_module("gatekeeper.core.ratelimit")
     list(feature_parts("models"))
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 11:05:35.445421
+Create Date: 2026-11-22 11:23:35.255403
 
 """
 from alembic import op
@@ -58,6 +58,17 @@ def upgrade():
     )
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
         batch_op.create_index('ix_login_failures_remote_addr_at', ['remote_addr', 'at'], unique=False)
+
+    op.create_table('rate_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('bucket', sa.String(length=40), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('at', gatekeeper.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rate_events'))
+    )
+    with op.batch_alter_table('rate_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rate_events_at'), ['at'], unique=False)
+        batch_op.create_index('ix_rate_events_bucket_key_at', ['bucket', 'key', 'at'], unique=False)
 
     op.create_table('community_loads',
     sa.Column('community_id', sa.Integer(), nullable=False),
@@ -169,6 +180,7 @@ def upgrade():
     sa.Column('decided_at', gatekeeper.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', gatekeeper.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', gatekeeper.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('varies_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("(funding_basis = 'none') = (funding_amount_fen = 0)", name=op.f('ck_admission_requests_funding_basis_amount')),
     sa.CheckConstraint("kind = 'duty' OR role IS NULL", name=op.f('ck_admission_requests_role_only_for_duties')),
@@ -187,6 +199,7 @@ def upgrade():
         batch_op.create_index('ix_admission_requests_department_state', ['department_id', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_admission_requests_due_date'), ['due_date'], unique=False)
         batch_op.create_index('ix_admission_requests_gate_state', ['gate_id', 'state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_admission_requests_varies_id'), ['varies_id'], unique=False)
 
     op.create_table('api_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -305,11 +318,17 @@ def upgrade():
     sa.Column('issued_at', gatekeeper.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('revoked_at', gatekeeper.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('revoke_reason', sa.Text(), nullable=False),
+    sa.Column('revoked_by_id', sa.Integer(), nullable=True),
+    sa.Column('ended_at', gatekeeper.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('superseded_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("status != 'revoked' OR (revoked_at IS NOT NULL AND length(revoke_reason) > 0)", name=op.f('ck_authorisations_revocation_has_reason')),
+    sa.CheckConstraint("status != 'superseded' OR superseded_by_id IS NOT NULL", name=op.f('ck_authorisations_superseded_by')),
     sa.CheckConstraint('valid_to >= valid_from', name=op.f('ck_authorisations_dates_ordered')),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_authorisations_department_id_departments')),
     sa.ForeignKeyConstraint(['gate_id'], ['gates.id'], name=op.f('fk_authorisations_gate_id_gates')),
     sa.ForeignKeyConstraint(['request_id'], ['admission_requests.id'], name=op.f('fk_authorisations_request_id_admission_requests')),
+    sa.ForeignKeyConstraint(['revoked_by_id'], ['users.id'], name=op.f('fk_authorisations_revoked_by_id_users')),
+    sa.ForeignKeyConstraint(['superseded_by_id'], ['authorisations.id'], name=op.f('fk_authorisations_superseded_by_id_authorisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_authorisations')),
     sa.UniqueConstraint('gate_id', 'year', 'seq', name=op.f('uq_authorisations_gate_id_year_seq')),
     sa.UniqueConstraint('number', name=op.f('uq_authorisations_number')),
@@ -318,6 +337,7 @@ def upgrade():
     with op.batch_alter_table('authorisations', schema=None) as batch_op:
         batch_op.create_index('ix_authorisations_department_kind_status', ['department_id', 'kind', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_authorisations_status'), ['status'], unique=False)
+        batch_op.create_index('ix_authorisations_status_valid_to', ['status', 'valid_to'], unique=False)
 
     op.create_table('catalogue_changes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -380,13 +400,6 @@ def upgrade():
     )
     with op.batch_alter_table('check_runs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_check_runs_request_id'), ['request_id'], unique=False)
-
-    # admission_requests and check_runs refer to each other: the second link comes once both exist
-    # (a batch operation, so SQLite rebuilds the table to add it).
-    with op.batch_alter_table('admission_requests', schema=None) as batch_op:
-        batch_op.create_foreign_key('fk_admission_requests_latest_check_id_check_runs', 'check_runs',
-                                    ['latest_check_id'], ['id'])
-
 
     op.create_table('decisions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -498,6 +511,31 @@ def upgrade():
     with op.batch_alter_table('votes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_votes_request_id'), ['request_id'], unique=False)
 
+    op.create_table('allocations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('authorisation_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('carried_fen', sa.BigInteger(), nullable=False),
+    sa.Column('disbursed_fen', sa.BigInteger(), nullable=False),
+    sa.Column('confirmed_fen', sa.BigInteger(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('state', sa.Enum('active', 'cancelled', 'superseded', name='allocationstate', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('created_at', gatekeeper.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', gatekeeper.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('amount_fen >= 0 AND carried_fen >= 0 AND disbursed_fen >= 0 AND confirmed_fen >= 0', name=op.f('ck_allocations_not_negative')),
+    sa.CheckConstraint('confirmed_fen <= carried_fen + disbursed_fen', name=op.f('ck_allocations_confirmed_within_paid')),
+    sa.CheckConstraint('disbursed_fen = 0 OR carried_fen + disbursed_fen <= amount_fen', name=op.f('ck_allocations_no_over_payment')),
+    sa.ForeignKeyConstraint(['authorisation_id'], ['authorisations.id'], name=op.f('fk_allocations_authorisation_id_authorisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['community_id'], ['jurisdictions.id'], name=op.f('fk_allocations_community_id_jurisdictions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_allocations')),
+    sa.UniqueConstraint('authorisation_id', 'community_id', name=op.f('uq_allocations_authorisation_id_community_id'))
+    )
+    with op.batch_alter_table('allocations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_allocations_authorisation_id'), ['authorisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_allocations_community_id'), ['community_id'], unique=False)
+        batch_op.create_index('ix_allocations_state_due_date', ['state', 'due_date'], unique=False)
+
     op.create_table('authorisation_communities',
     sa.Column('authorisation_id', sa.Integer(), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=False),
@@ -529,7 +567,7 @@ def upgrade():
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('to_accept', 'to_vote', 'to_decide', 'to_rule', 'request_changed', 'authorised_here', name='notificationkind', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('kind', sa.Enum('to_accept', 'to_vote', 'to_decide', 'to_rule', 'request_changed', 'authorised_here', 'revoked_here', 'funds_paid', 'funds_disputed', name='notificationkind', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=True),
     sa.Column('authorisation_id', sa.Integer(), nullable=True),
     sa.Column('params', sa.JSON(), nullable=False),
@@ -544,6 +582,34 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_notifications_created_at'), ['created_at'], unique=False)
         batch_op.create_index('ix_notifications_user_id_read_at', ['user_id', 'read_at'], unique=False)
 
+    op.create_table('disbursements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('allocation_id', sa.Integer(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('paid_on', sa.Date(), nullable=False),
+    sa.Column('reference', sa.String(length=120), nullable=False),
+    sa.Column('batch', sa.String(length=36), nullable=True),
+    sa.Column('state', sa.Enum('recorded', 'confirmed', 'disputed', name='disbursementstate', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', gatekeeper.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('answered_at', gatekeeper.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('dispute_reason', sa.Text(), nullable=False),
+    sa.CheckConstraint('amount_fen > 0', name=op.f('ck_disbursements_positive')),
+    sa.ForeignKeyConstraint(['allocation_id'], ['allocations.id'], name=op.f('fk_disbursements_allocation_id_allocations')),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['users.id'], name=op.f('fk_disbursements_answered_by_id_users')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_disbursements_recorded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_disbursements'))
+    )
+    with op.batch_alter_table('disbursements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_disbursements_allocation_id'), ['allocation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_disbursements_batch'), ['batch'], unique=False)
+
+    # Tables that refer to each other: these links come once both exist (a batch operation, so
+    # SQLite rebuilds the table to add them).
+    with op.batch_alter_table('admission_requests', schema=None) as batch_op:
+        batch_op.create_foreign_key('fk_admission_requests_latest_check_id_check_runs', 'check_runs', ['latest_check_id'], ['id'])
+        batch_op.create_foreign_key('fk_admission_requests_varies_id_authorisations', 'authorisations', ['varies_id'], ['id'])
     # ### end Alembic commands ###
 
 
@@ -551,6 +617,12 @@ def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('admission_requests', schema=None) as batch_op:
         batch_op.drop_constraint('fk_admission_requests_latest_check_id_check_runs', type_='foreignkey')
+        batch_op.drop_constraint('fk_admission_requests_varies_id_authorisations', type_='foreignkey')
+    with op.batch_alter_table('disbursements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_disbursements_batch'))
+        batch_op.drop_index(batch_op.f('ix_disbursements_allocation_id'))
+
+    op.drop_table('disbursements')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_user_id_read_at')
         batch_op.drop_index(batch_op.f('ix_notifications_created_at'))
@@ -564,6 +636,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_authorisation_communities_community_id'))
 
     op.drop_table('authorisation_communities')
+    with op.batch_alter_table('allocations', schema=None) as batch_op:
+        batch_op.drop_index('ix_allocations_state_due_date')
+        batch_op.drop_index(batch_op.f('ix_allocations_community_id'))
+        batch_op.drop_index(batch_op.f('ix_allocations_authorisation_id'))
+
+    op.drop_table('allocations')
     with op.batch_alter_table('votes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_votes_request_id'))
 
@@ -601,6 +679,7 @@ def downgrade():
 
     op.drop_table('catalogue_changes')
     with op.batch_alter_table('authorisations', schema=None) as batch_op:
+        batch_op.drop_index('ix_authorisations_status_valid_to')
         batch_op.drop_index(batch_op.f('ix_authorisations_status'))
         batch_op.drop_index('ix_authorisations_department_kind_status')
 
@@ -628,6 +707,7 @@ def downgrade():
 
     op.drop_table('api_tokens')
     with op.batch_alter_table('admission_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_admission_requests_varies_id'))
         batch_op.drop_index('ix_admission_requests_gate_state')
         batch_op.drop_index(batch_op.f('ix_admission_requests_due_date'))
         batch_op.drop_index('ix_admission_requests_department_state')
@@ -647,6 +727,11 @@ def downgrade():
 
     op.drop_table('departments')
     op.drop_table('community_loads')
+    with op.batch_alter_table('rate_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_rate_events_bucket_key_at')
+        batch_op.drop_index(batch_op.f('ix_rate_events_at'))
+
+    op.drop_table('rate_events')
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
         batch_op.drop_index('ix_login_failures_remote_addr_at')
 

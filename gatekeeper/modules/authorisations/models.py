@@ -37,6 +37,8 @@ class Authorisation(db.Model):
             name="revocation_has_reason",
         ),
         sa.Index("ix_authorisations_department_kind_status", "department_id", "kind", "status"),
+        sa.Index("ix_authorisations_status_valid_to", "status", "valid_to"),
+        sa.CheckConstraint("status != 'superseded' OR superseded_by_id IS NOT NULL", name="superseded_by"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,11 +66,16 @@ class Authorisation(db.Model):
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoke_reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: When it stopped being in force (expiry, revocation or supersession).
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: The authorisation that replaced this one through a variation.
+    superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("authorisations.id"))
 
     gate: Mapped[Gate] = relationship(lazy="joined")
     department: Mapped[Department] = relationship(lazy="joined")
     request: Mapped[AdmissionRequest] = relationship(
-        backref=backref("authorisation", uselist=False, viewonly=True)
+        foreign_keys=[request_id], backref=backref("authorisation", uselist=False, viewonly=True)
     )
 
     def __repr__(self) -> str:

@@ -24,6 +24,9 @@ class NotificationKind(enum.StrEnum):
     TO_RULE = "to_rule"  # the office: a request was referred to the escalation body
     REQUEST_CHANGED = "request_changed"  # the filing department: accepted, returned, decided, ruled
     AUTHORISED_HERE = "authorised_here"  # a community head / street officer: a new authorisation
+    REVOKED_HERE = "revoked_here"  # a community head / street officer: an authorisation revoked
+    FUNDS_PAID = "funds_paid"  # a community head: money recorded as paid, to confirm or dispute
+    FUNDS_DISPUTED = "funds_disputed"  # the filing department: a community says the money did not arrive
 
 
 class Notification(db.Model):

@@ -125,6 +125,13 @@ class AdmissionRequest(db.Model):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    #: A variation: the authorisation this request would replace (its scope, dates or money).
+    varies_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey(
+            "authorisations.id", use_alter=True, name="fk_admission_requests_varies_id_authorisations"
+        ),
+        index=True,
+    )
     #: Optimistic lock: a concurrent change of the same row fails instead of being lost.
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)
 
