@@ -29,6 +29,8 @@ class Config:
     #: Failed logins of one user name within LOGIN_WINDOW_MINUTES before further tries answer 429.
     LOGIN_MAX_FAILURES: int = 5
     LOGIN_WINDOW_MINUTES: int = 15
+    #: Public verifications (API and page, found or not) one address may make per minute before 429.
+    VERIFY_RATE_PER_MINUTE: int = 30
     #: Milliseconds a SQLite writer waits for another to finish.
     SQLITE_BUSY_TIMEOUT_MS: int = 15000
     #: Largest request body in bytes (catalogue files, attachments): the web server answers 413 above

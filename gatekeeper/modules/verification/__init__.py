@@ -1,0 +1,1 @@
+"""Public verification of authorisations (DESIGN §6): by number and code, without logging in."""
