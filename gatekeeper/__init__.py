@@ -10,7 +10,8 @@ from flask import Flask, g, request
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Feature packages under ``gatekeeper.modules``; each may have ``models``, ``api`` and ``cli``.
+#: Feature packages under ``gatekeeper.modules``; each may have ``models``, ``api`` (``BLUEPRINTS``),
+#: ``pages`` (``PAGES``: plain Flask blueprints of HTML pages) and ``cli`` (``COMMANDS``).
 MODULES = (
     "jurisdictions",
     "accounts",
@@ -18,6 +19,7 @@ MODULES = (
     "requests",
     "committee",
     "authorisations",
+    "verification",
     "funds",
     "attachments",
     "notifications",
@@ -100,6 +102,9 @@ def create_app(config: dict | None = None) -> Flask:
     for module in feature_parts("api"):
         for blp in module.BLUEPRINTS:
             api.register_blueprint(blp)
+    for module in feature_parts("pages"):
+        for page in module.PAGES:
+            app.register_blueprint(page)
 
     register_error_handlers(app)
     install_guard(app)

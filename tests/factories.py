@@ -82,7 +82,7 @@ def draft(username: str = "officer", **changes) -> AdmissionRequest:
 def submitted(**changes) -> AdmissionRequest:
     req = draft(**changes)
     with clock.frozen(TODAY):
-        req, run, _ = ops.submit_request(req, actor=user("officer"))
+        req, run, _ = ops.submit_request(req, actor=req.created_by)
         db.session.commit()
         ops.raise_if_blocked(run)
     return req

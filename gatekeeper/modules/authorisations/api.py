@@ -5,27 +5,37 @@ from __future__ import annotations
 from collections import defaultdict
 
 import sqlalchemy as sa
+from marshmallow import Schema, fields, validate
 
 from gatekeeper.core.api import blueprint, list_schema, paginate
 from gatekeeper.core.db import refers_to_code
 from gatekeeper.core.permissions import permission, user
 from gatekeeper.extensions import db
+from gatekeeper.modules.authorisations import lifecycle
+from gatekeeper.modules.authorisations.community import community_view
 from gatekeeper.modules.authorisations.models import Authorisation, AuthorisationCommunity
 from gatekeeper.modules.authorisations.operations import get_by_number
 from gatekeeper.modules.authorisations.permissions import (
     can_list_authorisations,
+    can_revoke,
     can_see_authorisation,
+    can_see_community_list,
     visible_authorisations,
 )
-from gatekeeper.modules.authorisations.schemas import AuthorisationListArgs, AuthorisationSchema
-from gatekeeper.modules.jurisdictions.models import Department, Gate, Jurisdiction
+from gatekeeper.modules.authorisations.schemas import (
+    AuthorisationListArgs,
+    AuthorisationSchema,
+    CommunityViewSchema,
+)
+from gatekeeper.modules.jurisdictions.models import Department, Gate, Jurisdiction, Level
+from gatekeeper.modules.requests.models import AdmissionRequest
 
 blp = blueprint("authorisations", "Authorisations (准入许可) issued on approval")
 BLUEPRINTS = [blp]
 
 
 def attach_community_codes(items: list[Authorisation]) -> None:
-    """Give each authorisation its ``community_codes`` with one query for the whole page."""
+    """Give each authorisation its ``community_codes`` and the number it replaces: two queries a page."""
     codes: dict[int, list[str]] = defaultdict(list)
     if items:
         rows = db.session.execute(
@@ -36,8 +46,20 @@ def attach_community_codes(items: list[Authorisation]) -> None:
         )
         for authorisation_id, code in rows:
             codes[authorisation_id].append(code)
+    replaced = {}
+    if items:
+        old = sa.orm.aliased(Authorisation)
+        replaced = dict(
+            db.session.execute(
+                sa.select(Authorisation.id, old.number)
+                .join(AdmissionRequest, AdmissionRequest.id == Authorisation.request_id)
+                .join(old, old.id == AdmissionRequest.varies_id)
+                .where(Authorisation.id.in_([a.id for a in items]))
+            ).all()
+        )
     for item in items:
         item.community_codes = codes[item.id]
+        item.replaces_number = replaced.get(item.id)
 
 
 @blp.route("/authorisations")
@@ -76,3 +98,33 @@ def list_authorisations(args):
 def get_authorisation(authorisation):
     attach_community_codes([authorisation])
     return authorisation
+
+
+class RevokeSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+@blp.route("/authorisations/<number>/revoke", methods=["POST"])
+@blp.response(200, AuthorisationSchema)
+@permission(can_revoke, load=get_by_number, can_see=can_see_authorisation)
+@blp.arguments(RevokeSchema)
+def revoke(authorisation, data):
+    """Revoke an authorisation in force (reason required): it ends for every community at once."""
+    authorisation = lifecycle.revoke(authorisation, data["reason"], actor=user())
+    db.session.commit()
+    attach_community_codes([authorisation])
+    return authorisation
+
+
+def _community(code: str) -> Jurisdiction | None:
+    return db.session.scalar(
+        sa.select(Jurisdiction).where(Jurisdiction.code == code, Jurisdiction.level == Level.COMMUNITY)
+    )
+
+
+@blp.route("/communities/<code>/authorised")
+@blp.response(200, CommunityViewSchema)
+@permission(can_see_community_list, load=_community)
+def community_authorised(community):
+    """What is authorised in this community now, with the money of each item (本社区准入事项)."""
+    return community_view(community)

@@ -77,9 +77,25 @@ class Authorisation(db.Model):
     request: Mapped[AdmissionRequest] = relationship(
         foreign_keys=[request_id], backref=backref("authorisation", uselist=False, viewonly=True)
     )
+    #: The authorisation that replaced this one (a variation), loaded with it.
+    superseded_by: Mapped[Authorisation | None] = relationship(
+        remote_side=[id], foreign_keys=[superseded_by_id], lazy="joined", join_depth=1
+    )
 
     def __repr__(self) -> str:
         return f"<Authorisation {self.number} {self.status}>"
+
+
+def load_deltas(kind: Kind, reports_per_year: int) -> dict[str, int]:
+    """What one authorisation adds to each of its communities' ``CommunityLoad``."""
+    deltas = {}
+    if kind == Kind.SIGN:
+        deltas["signs"] = 1
+    elif kind == Kind.LEDGER:
+        deltas["ledgers"] = 1
+    if reports_per_year:
+        deltas["reports_per_year"] = reports_per_year
+    return deltas
 
 
 class AuthorisationCommunity(db.Model):
@@ -113,3 +129,9 @@ class CommunityLoad(db.Model):
     signs: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     ledgers: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     reports_per_year: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+
+
+#: The authorisation a variation request would replace (defined here: requests cannot import us).
+AdmissionRequest.varies = relationship(
+    Authorisation, foreign_keys=[AdmissionRequest.varies_id], lazy="joined"
+)

@@ -25,8 +25,8 @@ from gatekeeper.modules.authorisations.models import (
     AuthorisationStatus,
     CommunityLoad,
     NumberSequence,
+    load_deltas,
 )
-from gatekeeper.modules.catalogue.models import Kind
 from gatekeeper.modules.notifications import operations as notifications
 from gatekeeper.modules.requests import precheck
 from gatekeeper.modules.requests.models import AdmissionRequest
@@ -72,20 +72,9 @@ def verification_url(number: str) -> str:
     return f"{base}/verify/{quote(number)}?code={verification_code(number)}"
 
 
-def _load_deltas(kind: Kind, reports_per_year: int) -> dict[str, int]:
-    deltas = {}
-    if kind == Kind.SIGN:
-        deltas["signs"] = 1
-    elif kind == Kind.LEDGER:
-        deltas["ledgers"] = 1
-    if reports_per_year:
-        deltas["reports_per_year"] = reports_per_year
-    return deltas
-
-
 def change_loads(authorisation: Authorisation, sign: int) -> None:
     """Add (``sign=1``) or remove (``-1``) what ``authorisation`` puts on each of its communities."""
-    deltas = _load_deltas(authorisation.kind, authorisation.reports_per_year)
+    deltas = load_deltas(authorisation.kind, authorisation.reports_per_year)
     if not deltas:
         return
     in_scope = sa.select(AuthorisationCommunity.community_id).where(
@@ -159,6 +148,13 @@ def issue_authorisation(req: AdmissionRequest, *, conditions: str = "", actor) -
         },
     )
     notifications.authorisation_issued(authorisation, actor=actor)
+    from gatekeeper.modules.funds.operations import allocate
+
+    allocate(authorisation, actor=actor)  # funds follow duties: one allocation per community
+    if req.varies_id is not None:  # a variation: the new authorisation carries on from the old one
+        from gatekeeper.modules.authorisations.lifecycle import supersede
+
+        supersede(req.varies, authorisation, actor=actor)
     return authorisation
 
 

@@ -8,12 +8,20 @@
 | department officer| their department's authorisations                                  |
 | community head    | the authorisations whose scope includes their community            |
 | street officer    | the authorisations reaching at least one community of their street |
+
+A community's list of what is authorised there: its community head, the officer of its street, the
+committee and office of a gate whose jurisdiction contains it, and the admin.
+
+Revocation: the gate's office, or its chair (or the chair's deputy) unless of the department the
+authorisation belongs to (nobody decides about their own department's items).
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
+from gatekeeper.core.permissions import Denied
 from gatekeeper.extensions import db
 from gatekeeper.modules.accounts.models import GATE_ROLES, Role, User
 from gatekeeper.modules.authorisations.models import Authorisation, AuthorisationCommunity
@@ -55,3 +63,30 @@ def can_see_authorisation(user: User, authorisation: Authorisation) -> bool:
             )
         )
     )
+
+
+def can_revoke(user: User, authorisation: Authorisation) -> bool | Denied:
+    if user.role == Role.SECRETARIAT and user.gate_id == authorisation.gate_id:
+        return True
+    from gatekeeper.modules.accounts.operations import principals_of
+
+    chairs = [
+        u for u in (user, *principals_of(user)) if u.role == Role.CHAIR and u.gate_id == authorisation.gate_id
+    ]
+    if not chairs:
+        return False
+    if user.department_id is not None and user.department_id == authorisation.department_id:
+        return Denied("own_department", _("Nobody decides about their own department's authorisations."))
+    return True
+
+
+def can_see_community_list(user: User, community: Jurisdiction) -> bool:
+    if user.role == Role.ADMIN:
+        return True
+    if user.role == Role.COMMUNITY_HEAD:
+        return user.jurisdiction_id == community.id
+    if user.role == Role.STREET_OFFICER:
+        return community.parent_id == user.jurisdiction_id
+    if user.role in GATE_ROLES and user.gate is not None:
+        return community.path.startswith(user.gate.jurisdiction.path)
+    return False

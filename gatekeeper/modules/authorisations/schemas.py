@@ -39,6 +39,12 @@ class AuthorisationSchema(Schema):
     issued_at = fields.AwareDateTime()
     revoked_at = fields.AwareDateTime(allow_none=True)
     revoke_reason = fields.String()
+    superseded_by = fields.Function(lambda a: a.superseded_by.number if a.superseded_by else None)
+    replaces = fields.Function(
+        lambda a: getattr(a, "replaces_number", None),
+        metadata={"description": "the authorisation this one superseded (a variation)"},
+    )
+    ended_at = fields.AwareDateTime(allow_none=True)
     verification_code = fields.Function(lambda a: verification_code(a.number))
     verification_url = fields.Function(lambda a: verification_url(a.number))
 
@@ -49,3 +55,54 @@ class AuthorisationListArgs(PageArgs):
     status = fields.Enum(AuthorisationStatus, by_value=True)
     gate = fields.String()
     kind = fields.Enum(Kind, by_value=True)
+
+
+class CommunityAllocationSchema(Schema):
+    """The money of one item in one community."""
+
+    id = fields.Integer()
+    amount_fen = fields.Integer()
+    amount_yuan = Yuan("amount_fen")
+    disbursed_fen = fields.Integer(attribute="paid_fen", metadata={"description": "carried over + disbursed"})
+    disbursed_yuan = Yuan("paid_fen")
+    confirmed_fen = fields.Integer()
+    confirmed_yuan = Yuan("confirmed_fen")
+    outstanding_fen = fields.Integer()
+    outstanding_yuan = Yuan("outstanding_fen")
+    due_date = fields.Date()
+    state = fields.Function(lambda a: a.state.value)
+
+
+class CommunityItemSchema(Schema):
+    number = fields.Function(lambda i: i.authorisation.number)
+    department = fields.Function(lambda i: i.authorisation.department.code)
+    department_name = fields.Function(lambda i: i.authorisation.department.name)
+    kind = fields.Function(lambda i: i.authorisation.kind.value)
+    title = fields.Function(lambda i: i.authorisation.title)
+    valid_from = fields.Function(lambda i: i.authorisation.valid_from.isoformat())
+    valid_to = fields.Function(lambda i: i.authorisation.valid_to.isoformat())
+    conditions = fields.Function(lambda i: i.authorisation.conditions)
+    reports_per_year = fields.Function(lambda i: i.authorisation.reports_per_year)
+    allocation = fields.Function(
+        lambda i: CommunityAllocationSchema().dump(i.allocation) if i.allocation is not None else None
+    )
+    funds_overdue = fields.Boolean(
+        metadata={"description": "money due by now was not all paid: the community may decline the item"}
+    )
+
+
+class CommunityOfViewSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    street = fields.Function(lambda c: c.parent.code)
+    street_name = fields.Function(lambda c: c.parent.name)
+    type = fields.Function(lambda c: c.community_type.value)
+    households = fields.Integer()
+
+
+class CommunityViewSchema(Schema):
+    community = fields.Nested(CommunityOfViewSchema)
+    as_of = fields.Date()
+    items = fields.List(fields.Nested(CommunityItemSchema))
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    expiring_soon = fields.List(fields.String(), metadata={"description": "numbers ending within 30 days"})

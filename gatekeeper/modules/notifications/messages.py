@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from gatekeeper.core.money import yuan
 from gatekeeper.modules.notifications.models import Notification, NotificationKind
 from gatekeeper.modules.requests.models import RequestState
 from gatekeeper.modules.requests.workflow import state_label
@@ -176,6 +177,52 @@ def _authorised_here(p: _Params) -> str:
     )
 
 
+def _revoked_here(p: _Params) -> str:
+    return _(
+        "Authorisation %(number)s (“%(title)s” of %(department)s) was revoked and no longer applies in "
+        "your area: %(reason)s",
+        number=p["number"],
+        title=p["title"],
+        department=p["department"],
+        reason=p["reason"],
+    )
+
+
+def _yuan(value: Any) -> str:
+    try:
+        return yuan(int(value or 0))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _funds_paid(p: _Params) -> str:
+    return _(
+        "%(department)s recorded a payment of %(amount)s yuan to %(community)s on %(paid_on)s for "
+        "“%(title)s” (authorisation %(number)s, reference %(reference)s). Confirm that it arrived, "
+        "or dispute it.",
+        department=p["department"],
+        amount=_yuan(p["amount_fen"]),
+        community=p["community"],
+        paid_on=_date(p["paid_on"]),
+        title=p["title"],
+        number=p["number"],
+        reference=p["reference"],
+    )
+
+
+def _funds_disputed(p: _Params) -> str:
+    return _(
+        "%(community)s disputes the payment of %(amount)s yuan for “%(title)s” (authorisation "
+        "%(number)s, reference %(reference)s): %(reason)s",
+        community=p["community"],
+        amount=_yuan(p["amount_fen"]),
+        title=p["title"],
+        number=p["number"],
+        reference=p["reference"],
+        reason=p["reason"],
+    )
+
+
 _WORDING: dict[NotificationKind, Callable[[_Params], str]] = {
     NotificationKind.TO_ACCEPT: _to_accept,
     NotificationKind.TO_VOTE: _to_vote,
@@ -183,6 +230,9 @@ _WORDING: dict[NotificationKind, Callable[[_Params], str]] = {
     NotificationKind.TO_RULE: _to_rule,
     NotificationKind.REQUEST_CHANGED: _request_changed,
     NotificationKind.AUTHORISED_HERE: _authorised_here,
+    NotificationKind.REVOKED_HERE: _revoked_here,
+    NotificationKind.FUNDS_PAID: _funds_paid,
+    NotificationKind.FUNDS_DISPUTED: _funds_disputed,
 }
 
 

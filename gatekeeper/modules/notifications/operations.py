@@ -16,6 +16,9 @@ Who is told what (DESIGN §5):
 |                             | when the request had been submitted                       |                 |
 | issue an authorisation      | the heads of the communities in scope and the officers of | authorised_here |
 |                             | the streets they belong to                                |                 |
+| a payment recorded (one or  | the head(s) of each community paid, with its own amount   | funds_paid      |
+| in bulk)                    |                                                           |                 |
+| a payment disputed          | the officers of the authorisation's department            | funds_disputed  |
 
 Only active users are told, and never of their own action. A notification stores its kind and
 parameters (title, state, reason, who acted, number...); ``messages`` words it when it is read, in
@@ -276,17 +279,14 @@ def ruling_recorded(req: AdmissionRequest, ruling: Ruling, *, actor: User) -> in
     )
 
 
-def authorisation_issued(authorisation: Authorisation, *, actor: User | None) -> int:
-    """A new authorisation: the heads of the communities in scope and the officers of their streets.
-
-    The recipients come from one query over the materialised scope, and the rows go in with one
-    INSERT, however many communities the scope has.
-    """
+def _local_recipients(authorisation: Authorisation) -> list[int]:
+    """The heads of the communities in scope and the officers of their streets: one query over the
+    materialised scope, however many communities it has."""
     in_scope = sa.select(AuthorisationCommunity.community_id).where(
         AuthorisationCommunity.authorisation_id == authorisation.id
     )
     streets = sa.select(Jurisdiction.parent_id).where(Jurisdiction.id.in_(in_scope))
-    recipients = db.session.scalars(
+    return db.session.scalars(
         sa.select(User.id)
         .where(
             User.active,
@@ -297,6 +297,11 @@ def authorisation_issued(authorisation: Authorisation, *, actor: User | None) ->
         )
         .order_by(User.id)
     ).all()
+
+
+def authorisation_issued(authorisation: Authorisation, *, actor: User | None) -> int:
+    """A new authorisation: the heads of the communities in scope and the officers of their streets
+    (one INSERT however many communities the scope has)."""
     params = {
         "number": authorisation.number,
         "title": authorisation.title,
@@ -306,7 +311,109 @@ def authorisation_issued(authorisation: Authorisation, *, actor: User | None) ->
         "actor": _who(actor),
     }
     return notify(
-        recipients, NotificationKind.AUTHORISED_HERE, authorisation=authorisation, params=params, actor=actor
+        _local_recipients(authorisation),
+        NotificationKind.AUTHORISED_HERE,
+        authorisation=authorisation,
+        params=params,
+        actor=actor,
+    )
+
+
+def authorisation_revoked(authorisation: Authorisation, *, actor: User | None) -> int:
+    """A revocation: the same communities and streets learn at once that the item is no longer in force."""
+    params = {
+        "number": authorisation.number,
+        "title": authorisation.title,
+        "department": authorisation.department.name,
+        "reason": authorisation.revoke_reason,
+        "actor": _who(actor),
+    }
+    return notify(
+        _local_recipients(authorisation),
+        NotificationKind.REVOKED_HERE,
+        authorisation=authorisation,
+        params=params,
+        actor=actor,
+    )
+
+
+def _about_funds(authorisation: Authorisation, actor: User | None, **more: Any) -> dict[str, Any]:
+    return {
+        "number": authorisation.number,
+        "title": authorisation.title,
+        "department": authorisation.department.name,
+        "actor": _who(actor),
+        **more,
+    }
+
+
+def funds_paid(
+    authorisation: Authorisation,
+    paid: dict[int, int],
+    *,
+    paid_on: dt.date,
+    reference: str,
+    actor: User | None,
+) -> int:
+    """Money recorded as paid (``paid``: community id → fen): the head(s) of each community paid are
+    told their own amount, to confirm or dispute it.
+
+    One query for the recipients and one INSERT for all of them, however many communities a bulk
+    payment reaches; the actor is left out.
+    """
+    if not paid:
+        return 0
+    heads = db.session.execute(
+        sa.select(User.id, User.jurisdiction_id, Jurisdiction.name)
+        .join(Jurisdiction, Jurisdiction.id == User.jurisdiction_id)
+        .where(User.active, User.role == Role.COMMUNITY_HEAD, User.jurisdiction_id.in_(list(paid)))
+        .order_by(User.id)
+    ).all()
+    actor_id = getattr(actor, "id", None)
+    now = clock.now()
+    rows = [
+        {
+            "user_id": user_id,
+            "kind": NotificationKind.FUNDS_PAID,
+            "request_id": None,
+            "authorisation_id": authorisation.id,
+            "params": _jsonable(
+                _about_funds(
+                    authorisation,
+                    actor,
+                    community=community_name,
+                    amount_fen=paid[community_id],
+                    paid_on=paid_on,
+                    reference=reference,
+                )
+            ),
+            "created_at": now,
+            "read_at": None,
+        }
+        for user_id, community_id, community_name in heads
+        if user_id != actor_id
+    ]
+    if rows:
+        db.session.execute(sa.insert(Notification), rows)
+    return len(rows)
+
+
+def funds_disputed(
+    authorisation: Authorisation,
+    *,
+    community: str,
+    amount_fen: int,
+    reference: str,
+    reason: str,
+    actor: User | None,
+) -> int:
+    """A community disputes a payment: the officers of the department that recorded it are told."""
+    recipients = _users(User.role == Role.OFFICER, User.department_id == authorisation.department_id)
+    params = _about_funds(
+        authorisation, actor, community=community, amount_fen=amount_fen, reference=reference, reason=reason
+    )
+    return notify(
+        recipients, NotificationKind.FUNDS_DISPUTED, authorisation=authorisation, params=params, actor=actor
     )
 
 

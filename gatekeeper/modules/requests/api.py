@@ -79,6 +79,7 @@ class RequestPatchSchema(Schema):
     start_date = fields.Raw()
     end_date = fields.Raw()
     workload_hours = fields.Raw()
+    variation_of = fields.Raw(allow_none=True)
     demands = fields.Dict()
     funding = fields.Dict()
 

@@ -85,6 +85,7 @@ def as_input(req: AdmissionRequest) -> dict[str, Any]:
         "start_date": req.start_date.isoformat(),
         "end_date": req.end_date.isoformat(),
         "workload_hours": req.workload_hours,
+        "variation_of": req.varies.number if req.varies_id else None,
         "demands": {name: getattr(req, name) for name in DEMAND_FIELDS},
         "funding": {
             "basis": req.funding_basis.value,
@@ -130,6 +131,7 @@ def _apply(req: AdmissionRequest, data: dict[str, Any], result: precheck.CheckRe
     req.funding_basis = data["funding"]["basis"]
     req.funding_amount_fen = data["funding"]["amount_fen"]
     req.funding_source = data["funding"]["source"]
+    req.varies_id = result.varied.id if result.varied is not None else None
     req.scope_communities = len(result.community_ids)
     req.scope_households = result.households
     req.outcome = Outcome(result.outcome)
@@ -347,6 +349,23 @@ def update_request(req: AdmissionRequest, patch: dict[str, Any], *, actor) -> Ad
     return req
 
 
+def _one_variation_at_a_time(req: AdmissionRequest) -> None:
+    """Two variations of one authorisation cannot both be under way (the second would find it gone)."""
+    if req.varies_id is None:
+        return
+    other = db.session.scalar(
+        sa.select(AdmissionRequest.id).where(
+            AdmissionRequest.varies_id == req.varies_id,
+            AdmissionRequest.id != req.id,
+            AdmissionRequest.state.in_(workflow.OPEN_STATES - {RequestState.DRAFT}),
+        )
+    )
+    if other is not None:
+        raise ValidationFailed(
+            fields={"variation_of": [_("request #%(id)s already varies this authorisation", id=other)]}
+        )
+
+
 def submit_request(req: AdmissionRequest, *, actor) -> tuple[AdmissionRequest, CheckRun, dict]:
     """Submit (or resubmit after a return): the check runs again and is stored as revision N.
 
@@ -356,6 +375,7 @@ def submit_request(req: AdmissionRequest, *, actor) -> tuple[AdmissionRequest, C
     req = lock(req)
     workflow.target("submit", req.state)
     data = RequestInputSchema().load(as_input(req))
+    _one_variation_at_a_time(req)
     resubmission = req.state == RequestState.RETURNED
     previous = last_submitted_check(req) if resubmission else None
     result = _run_check(req, data)

@@ -16,15 +16,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from gatekeeper import rules
 from gatekeeper.core import clock
+from gatekeeper.core.errors import ValidationFailed
 from gatekeeper.extensions import db
 from gatekeeper.modules.authorisations.models import (
     Authorisation,
     AuthorisationCommunity,
     AuthorisationStatus,
     CommunityLoad,
+    load_deltas,
 )
 from gatekeeper.modules.catalogue.models import PUBLISHING, CatalogueEntry, CatalogueVersion
 from gatekeeper.modules.catalogue.operations import current_version
@@ -53,6 +56,8 @@ class CheckResult:
     version: CatalogueVersion | None
     community_ids: list[int]
     households: int
+    #: The authorisation a variation would replace, or None.
+    varied: Authorisation | None = None
 
 
 def resolve_scope(gate: Gate, scope: dict[str, Any]) -> Scope:
@@ -133,7 +138,43 @@ def forget_compiled_catalogues() -> None:
         _cache.clear()
 
 
-def _communities(scope: Scope) -> tuple[list[int], tuple[rc.Community, ...]]:
+def varied_authorisation(gate: Gate, department: Department, data: dict[str, Any]) -> Authorisation | None:
+    """The authorisation named by ``variation_of``, checked: in force, of this gate, department, kind."""
+    number = data.get("variation_of")
+    if not number:
+        return None
+    varied = db.session.scalar(sa.select(Authorisation).where(Authorisation.number == number))
+    problem = None
+    if varied is None or varied.gate_id != gate.id or varied.department_id != department.id:
+        problem = _("no authorisation %(number)s of your department at this gate", number=number)
+    elif varied.status != AuthorisationStatus.ACTIVE:
+        problem = _("authorisation %(number)s is no longer in force", number=number)
+    elif varied.kind.value != _value(data["kind"]):
+        problem = _("a variation keeps the kind of the authorisation it varies")
+    if problem:
+        raise ValidationFailed(fields={"variation_of": [problem]})
+    return varied
+
+
+def _minus_varied(varied: Authorisation | None) -> tuple[set[int], dict[str, int]]:
+    """The communities whose load includes the varied authorisation, and what it adds to each."""
+    if varied is None:
+        return set(), {}
+    ids = set(
+        db.session.scalars(
+            sa.select(AuthorisationCommunity.community_id).where(
+                AuthorisationCommunity.authorisation_id == varied.id
+            )
+        )
+    )
+    return ids, load_deltas(varied.kind, varied.reports_per_year)
+
+
+def _communities(
+    scope: Scope, varied: Authorisation | None = None
+) -> tuple[list[int], tuple[rc.Community, ...]]:
+    """The communities in scope with their load; a variation's own load is not counted twice."""
+    replaced, minus = _minus_varied(varied)
     rows = db.session.execute(
         sa.select(
             Jurisdiction.id,
@@ -159,11 +200,19 @@ def _communities(scope: Scope) -> tuple[list[int], tuple[rc.Community, ...]]:
             households=r.households or 0,
             area_m2=r.area_m2,
             office_area_m2=r.office_area_m2,
-            load=rc.Load(r.signs or 0, r.ledgers or 0, r.reports_per_year or 0),
+            load=_load(r, minus if r.id in replaced else {}),
         )
         for r in rows
     )
     return [r.id for r in rows], communities
+
+
+def _load(row, minus: dict[str, int]) -> rc.Load:
+    return rc.Load(
+        (row.signs or 0) - minus.get("signs", 0),
+        (row.ledgers or 0) - minus.get("ledgers", 0),
+        (row.reports_per_year or 0) - minus.get("reports_per_year", 0),
+    )
 
 
 def _overlapping(department: Department, kind: str, community_ids: list[int], exclude: int | None) -> tuple:
@@ -253,8 +302,11 @@ def check(
     """Run every rule on ``data`` (a request body as loaded by the input schema)."""
     version = current_version(gate)
     catalogue, index = compiled_catalogue(version)
+    varied = varied_authorisation(gate, department, data)
     scope = resolve_scope(gate, data["scope"])
-    ids, communities = _communities(scope)
+    ids, communities = _communities(scope, varied)
+    if varied is not None:
+        exclude_authorisation = varied.id  # a variation does not duplicate what it replaces
     today = filing_date or clock.today()
     ctx = rc.Context(
         proposal=proposal(department, data, scope.outside_codes),
@@ -272,6 +324,7 @@ def check(
         version=version,
         community_ids=ids,
         households=sum(c.households for c in communities),
+        varied=varied,
     )
 
 

@@ -92,6 +92,12 @@ class RequestInputSchema(Schema):
         validate=validate.Range(min=0, max=744),
         metadata={"description": "estimated hours per community per month"},
     )
+    variation_of = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "number of an authorisation in force this request would replace"},
+    )
     demands = fields.Nested(DemandsSchema, load_default=lambda: DemandsSchema().load({}))
     funding = fields.Nested(FundingSchema, load_default=lambda: FundingSchema().load({}))
 
@@ -196,6 +202,7 @@ class RequestSchema(Schema):
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
     authorisation = fields.Function(lambda r: {"number": r.authorisation.number} if r.authorisation else None)
+    variation_of = fields.Function(lambda r: r.varies.number if r.varies_id else None)
 
 
 def _attachments(req) -> list[dict]:
