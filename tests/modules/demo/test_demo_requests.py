@@ -215,3 +215,20 @@ def test_start_dates_keep_the_lead_time_except_a_few(demo):
         if f.code == "LEAD_TIME"
     }
     assert 1 <= len(late) <= 5
+
+
+def test_money_was_paid_received_disputed_and_is_owed(demo):
+    from gatekeeper.modules.funds.balances import balances
+    from gatekeeper.modules.funds.models import Allocation, Disbursement, DisbursementState
+
+    states = dict(
+        db.session.execute(sa.select(Disbursement.state, sa.func.count()).group_by(Disbursement.state)).all()
+    )
+    assert states[DisbursementState.CONFIRMED] >= 10 and states[DisbursementState.DISPUTED] == 1
+    assert states[DisbursementState.RECORDED] >= 100  # the other communities have no head in the demo
+    totals = balances()
+    paid = db.session.scalar(sa.select(sa.func.sum(Disbursement.amount_fen)))
+    assert totals["disbursed_fen"] == paid > 0
+    assert 0 < totals["outstanding_fen"] < totals["allocated_fen"]
+    assert db.session.scalar(sa.select(sa.func.sum(Allocation.amount_fen))) == totals["allocated_fen"]
+    assert "Demo money:" in demo.summary
