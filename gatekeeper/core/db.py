@@ -122,3 +122,17 @@ def refers_to_code(column, model, code: str) -> sa.ColumnElement[bool]:
 def contains_pattern(text: str) -> str:
     """A LIKE pattern matching ``text`` anywhere, its wildcards escaped (use ``escape="\\"``)."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def lock_row(model, row_id):
+    """Reload the ``model`` row ``row_id`` under a row lock (``FOR UPDATE OF`` its table only, so
+    eager outer joins do not matter); SQLite's write transaction is already exclusive. ``None`` when
+    it does not exist."""
+    from gatekeeper.extensions import db
+
+    return db.session.scalar(
+        sa.select(model)
+        .where(model.id == row_id)
+        .with_for_update(of=model)
+        .execution_options(populate_existing=True)
+    )

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from gatekeeper.core import audit, clock
+from gatekeeper.core.db import lock_row
 from gatekeeper.core.errors import Conflict, InvalidTransition, ValidationFailed
 from gatekeeper.extensions import db
 from gatekeeper.modules.authorisations.models import Authorisation
@@ -27,12 +28,7 @@ TRANSITIONS: dict[str, tuple[frozenset[A], A]] = {
 
 def lock(authorisation: Authorisation) -> Authorisation:
     """Reload under a row lock (``FOR UPDATE OF authorisations``)."""
-    return db.session.scalar(
-        sa.select(Authorisation)
-        .where(Authorisation.id == authorisation.id)
-        .with_for_update(of=Authorisation)
-        .execution_options(populate_existing=True)
-    )
+    return lock_row(Authorisation, authorisation.id)
 
 
 def _end(
@@ -119,10 +115,11 @@ def expire_due(*, actor=None) -> list[str]:
 
 
 def status_label(status: A) -> str:
+    """The word for a status, as notices and the verification page show it (有效 / 已过期 / ...)."""
     labels = {
-        A.ACTIVE: _("in force"),
-        A.EXPIRED: _("expired"),
-        A.REVOKED: _("revoked"),
-        A.SUPERSEDED: _("superseded"),
+        A.ACTIVE: _("Valid"),
+        A.EXPIRED: _("Expired"),
+        A.REVOKED: _("Revoked"),
+        A.SUPERSEDED: _("Superseded"),
     }
     return labels[status]

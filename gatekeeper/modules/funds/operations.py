@@ -51,6 +51,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from gatekeeper.core import audit, clock
+from gatekeeper.core.db import lock_row
 from gatekeeper.core.errors import InvalidTransition, NotFound, ValidationFailed
 from gatekeeper.core.money import yuan
 from gatekeeper.extensions import db
@@ -225,12 +226,7 @@ def _expire_allocations_of(*authorisation_ids: int) -> None:
 
 def lock_allocation(allocation_id: int) -> Allocation:
     """Reload an allocation under a row lock (``FOR UPDATE OF allocations``)."""
-    locked = db.session.scalar(
-        sa.select(Allocation)
-        .where(Allocation.id == allocation_id)
-        .with_for_update(of=Allocation)
-        .execution_options(populate_existing=True)
-    )
+    locked = lock_row(Allocation, allocation_id)
     if locked is None:
         raise NotFound()
     return locked
@@ -441,12 +437,7 @@ def record_bulk(
 
 
 def lock_disbursement(disbursement: Disbursement) -> Disbursement:
-    locked = db.session.scalar(
-        sa.select(Disbursement)
-        .where(Disbursement.id == disbursement.id)
-        .with_for_update(of=Disbursement)
-        .execution_options(populate_existing=True)
-    )
+    locked = lock_row(Disbursement, disbursement.id)
     if locked is None:
         raise NotFound()
     return locked

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from gatekeeper.core import audit, clock
+from gatekeeper.core.db import lock_row
 from gatekeeper.core.errors import NotFound, RuleViolation, ValidationFailed
 from gatekeeper.core.permissions import authorize
 from gatekeeper.extensions import db
@@ -253,12 +254,7 @@ def raise_if_blocked(run: CheckRun) -> None:
 
 def lock(req: AdmissionRequest) -> AdmissionRequest:
     """Reload ``req`` under a row lock, so concurrent actions on it run one after the other."""
-    locked = db.session.scalar(
-        sa.select(AdmissionRequest)
-        .where(AdmissionRequest.id == req.id)
-        .with_for_update(of=AdmissionRequest)
-        .execution_options(populate_existing=True)
-    )
+    locked = lock_row(AdmissionRequest, req.id)
     if locked is None:
         raise NotFound()
     return locked

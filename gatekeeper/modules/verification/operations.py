@@ -25,6 +25,7 @@ from gatekeeper.core import clock
 from gatekeeper.core.errors import NotFound
 from gatekeeper.core.ratelimit import hit
 from gatekeeper.extensions import db
+from gatekeeper.modules.authorisations.lifecycle import status_label
 from gatekeeper.modules.authorisations.models import (
     Authorisation,
     AuthorisationCommunity,
@@ -36,17 +37,6 @@ from gatekeeper.modules.jurisdictions.models import Jurisdiction, Level
 
 RATE_BUCKET = "verify"
 RATE_WINDOW = dt.timedelta(minutes=1)
-
-
-def status_label(status: AuthorisationStatus) -> str:
-    """The word shown for a live status (有效 / 已过期 / 已撤销 / 已被替代)."""
-    labels = {
-        AuthorisationStatus.ACTIVE: _("Valid"),
-        AuthorisationStatus.EXPIRED: _("Expired"),
-        AuthorisationStatus.REVOKED: _("Revoked"),
-        AuthorisationStatus.SUPERSEDED: _("Superseded"),
-    }
-    return labels[status]
 
 
 def kind_label(kind: Kind) -> str:

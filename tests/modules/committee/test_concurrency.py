@@ -2,76 +2,34 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 
-from gatekeeper.core import clock
-from gatekeeper.core.auth import issue_token
 from gatekeeper.extensions import db
 from gatekeeper.modules.authorisations.models import Authorisation
 from gatekeeper.modules.committee.models import Decision
-from tests import factories
-from tests.conftest import PG_URL, ApiClient, build_app, make_database, prepare
+from tests import factories, support
+from tests.conftest import PG_URL
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="concurrency is tested on PostgreSQL")
 
 
 @pytest.fixture(scope="module")
 def committed_app(tmp_path_factory):
-    """An app on its own PostgreSQL schema whose transactions really commit."""
-    url, drop = make_database("postgresql", tmp_path_factory, "race")
-    app = build_app(url)
-    prepare(app)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    drop()
+    yield from support.committed_app(tmp_path_factory, "race")
 
 
-def _token(app, username: str) -> str:
-    with app.app_context():
-        token, _row = issue_token(factories.user(username), label="race")
-        db.session.commit()
-        return token
-
-
-def _race(app, calls: list[tuple[str, str, dict]]) -> list[int]:
-    """Send the calls (token, url, body) at the same moment from one thread each; the status codes."""
-    barrier = threading.Barrier(len(calls))
-    results: list[int | None] = [None] * len(calls)
-
-    errors: list[BaseException] = []
-
-    def run(index: int, token: str, url: str, body: dict) -> None:
-        try:
-            client = ApiClient(app, app.response_class)
-            client.token = token
-            barrier.wait()
-            with clock.frozen(factories.TODAY):
-                results[index] = client.post(url, json=body).status_code
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i, *call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    if errors:
-        raise errors[0]
-    return results
+def _codes(app, calls) -> list[int]:
+    return [status for status, _body in support.race(app, calls)]
 
 
 def test_two_simultaneous_decisions_yield_exactly_one(committed_app):
-    chair = _token(committed_app, "chair")
+    chair = support.token(committed_app, "chair")
     for _attempt in range(5):
         with committed_app.app_context():
             req_id = factories.voted(factories.in_review()).id
         url = f"/api/v1/requests/{req_id}/decide"
-        codes = _race(
+        codes = _codes(
             committed_app, [(chair, url, {"outcome": "approve"}), (chair, url, {"outcome": "approve"})]
         )
         assert sorted(codes) == [200, 409]
@@ -83,13 +41,13 @@ def test_two_simultaneous_decisions_yield_exactly_one(committed_app):
 
 
 def test_simultaneous_approvals_get_distinct_consecutive_numbers(committed_app):
-    chair = _token(committed_app, "chair")
+    chair = support.token(committed_app, "chair")
     with committed_app.app_context():
         ids = [
             factories.voted(factories.in_review(title=f"协助开展传染病防控和健康教育（第{n}批）")).id
             for n in range(4)
         ]
-    codes = _race(
+    codes = _codes(
         committed_app, [(chair, f"/api/v1/requests/{i}/decide", {"outcome": "approve"}) for i in ids]
     )
     assert codes == [200] * 4

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from gatekeeper.core import clock
 from gatekeeper.extensions import db as extension_db
@@ -131,19 +130,3 @@ def disbursements_of(allocation: Allocation) -> list[Disbursement]:
             .order_by(Disbursement.id)
         )
     )
-
-
-def count_statements(run) -> list[str]:
-    """The SQL statements ``run()`` sends (savepoints and transaction control left out)."""
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN")):
-            statements.append(statement)
-
-    event.listen(extension_db.engine, "before_cursor_execute", count)
-    try:
-        run()
-    finally:
-        event.remove(extension_db.engine, "before_cursor_execute", count)
-    return statements

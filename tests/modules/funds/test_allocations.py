@@ -17,7 +17,6 @@ from funds_support import (
     allocation_at,
     allocations_of,
     approve,
-    count_statements,
     disbursements_of,
     head_of,
     households_in_scope,
@@ -32,6 +31,7 @@ from gatekeeper.modules.funds import balances, formula
 from gatekeeper.modules.funds import operations as ops
 from gatekeeper.modules.funds.models import Allocation, AllocationState
 from tests.factories import TODAY, user
+from tests.support import count_statements
 
 
 def working_days_after(start: dt.date, count: int) -> dt.date:

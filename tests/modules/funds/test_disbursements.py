@@ -14,7 +14,6 @@ from funds_support import (
     allocation_at,
     allocations_of,
     approve,
-    count_statements,
     disbursements_of,
     pay,
     revoke,
@@ -28,6 +27,7 @@ from gatekeeper.modules.funds.models import Allocation, Disbursement, Disburseme
 from gatekeeper.modules.notifications.messages import message
 from gatekeeper.modules.notifications.models import Notification, NotificationKind
 from tests.factories import TODAY, user
+from tests.support import count_statements
 
 
 def notifications(db, kind: NotificationKind) -> list[Notification]:

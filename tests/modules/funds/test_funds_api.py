@@ -15,7 +15,6 @@ from funds_support import (
     allocation_at,
     allocations_of,
     approve,
-    count_statements,
     pay,
 )
 
@@ -28,6 +27,7 @@ from gatekeeper.modules.jurisdictions.models import Department
 from gatekeeper.modules.requests import operations as request_ops
 from tests import factories
 from tests.factories import TODAY, user
+from tests.support import count_statements
 
 ALLOCATION_FIELDS = {
     "id",

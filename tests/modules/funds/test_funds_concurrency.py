@@ -3,18 +3,15 @@ moment never pay more than its amount, and the refused ones are told why (422), 
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 
 from gatekeeper.core import clock
-from gatekeeper.core.auth import issue_token
 from gatekeeper.extensions import db
 from gatekeeper.modules.funds.models import Allocation, Disbursement
 from gatekeeper.modules.jurisdictions.models import Jurisdiction
-from tests import factories
-from tests.conftest import PG_URL, ApiClient, build_app, make_database, prepare
+from tests import factories, support
+from tests.conftest import PG_URL
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="concurrency is tested on PostgreSQL")
 
@@ -23,49 +20,7 @@ THREADS = 8
 
 @pytest.fixture(scope="module")
 def committed_app(tmp_path_factory):
-    """An app on its own PostgreSQL schema whose transactions really commit."""
-    url, drop = make_database("postgresql", tmp_path_factory, "funds_race")
-    app = build_app(url)
-    prepare(app)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    drop()
-
-
-def _token(app, username: str) -> str:
-    with app.app_context():
-        token, _row = issue_token(factories.user(username), label="race")
-        db.session.commit()
-        return token
-
-
-def _race(app, calls: list[tuple[str, str, dict]]) -> list[tuple[int, dict]]:
-    """Send the calls (token, url, body) at the same moment, one thread each; status and body."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-    errors: list[BaseException] = []
-
-    def run(index: int, token: str, url: str, body: dict) -> None:
-        try:
-            client = ApiClient(app, app.response_class)
-            client.token = token
-            barrier.wait()
-            with clock.frozen(factories.TODAY):
-                answer = client.post(url, json=body)
-                results[index] = (answer.status_code, answer.get_json())
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i, *call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    if errors:
-        raise errors[0]
-    return results
+    yield from support.committed_app(tmp_path_factory, "funds_race")
 
 
 def _allocation(app, title: str) -> tuple[int, int, str]:
@@ -93,7 +48,7 @@ def _paid(app, allocation_id: int) -> tuple[int, int]:
 
 
 def test_simultaneous_payments_never_over_pay(committed_app):
-    officer = _token(committed_app, "officer")
+    officer = support.token(committed_app, "officer")
     for attempt in range(3):
         allocation_id, amount, _number = _allocation(
             committed_app, f"协助开展传染病防控和健康教育（第{attempt}批）"
@@ -101,7 +56,7 @@ def test_simultaneous_payments_never_over_pay(committed_app):
         share = amount // 3 + 1  # three would pay more than the amount: at most two fit
         url = f"/api/v1/allocations/{allocation_id}/disbursements"
         body = {"amount_fen": share, "date": factories.TODAY.isoformat(), "reference": "并发拨付"}
-        results = _race(committed_app, [(officer, url, body)] * THREADS)
+        results = support.race(committed_app, [(officer, url, body)] * THREADS)
         codes = sorted(code for code, _body in results)
         assert codes == [201, 201] + [422] * (THREADS - 2), results
         assert {b["error"]["code"] for code, b in results if code == 422} == {"over_payment"}
@@ -110,7 +65,7 @@ def test_simultaneous_payments_never_over_pay(committed_app):
 
 
 def test_simultaneous_bulk_and_single_payments_never_over_pay(committed_app):
-    officer = _token(committed_app, "officer")
+    officer = support.token(committed_app, "officer")
     allocation_id, amount, number = _allocation(committed_app, "协助开展传染病防控和健康教育（批量）")
     single = {"amount_fen": amount, "date": factories.TODAY.isoformat(), "reference": "单笔"}
     with committed_app.app_context():
@@ -123,7 +78,7 @@ def test_simultaneous_bulk_and_single_payments_never_over_pay(committed_app):
     bulk = {"amount_fen": int(outstanding), "date": factories.TODAY.isoformat(), "reference": "批量"}
     calls = [(officer, f"/api/v1/allocations/{allocation_id}/disbursements", single)] * 3
     calls += [(officer, f"/api/v1/authorisations/{number}/disbursements", bulk)] * 3
-    results = _race(committed_app, calls)
+    results = support.race(committed_app, calls)
     codes = [code for code, _body in results]
     assert codes.count(201) == 1 and codes.count(422) == 5, results
     disbursed, recorded = _paid(committed_app, allocation_id)

@@ -8,7 +8,6 @@ from collections import defaultdict
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from gatekeeper.core import clock
 from gatekeeper.extensions import db as extension_db
@@ -23,6 +22,7 @@ from gatekeeper.modules.notifications.models import Notification, NotificationKi
 from gatekeeper.modules.requests import operations as request_ops
 from tests import factories
 from tests.factories import TODAY, user
+from tests.support import count_statements
 
 API = "/api/v1/notifications"
 #: The non-recused seats of a 区卫健委 request (member1 works for 区卫健委).
@@ -426,21 +426,6 @@ def test_the_api_needs_a_log_in(client):
     for method, url in (("GET", API), ("GET", f"{API}/unread-count"), ("POST", f"{API}/read-all")):
         response = client.open(url, method=method, json=None if method == "GET" else {})
         assert response.status_code == 401
-
-
-def count_statements(run) -> list[str]:
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN")):
-            statements.append(statement)
-
-    event.listen(extension_db.engine, "before_cursor_execute", count)
-    try:
-        run()
-    finally:
-        event.remove(extension_db.engine, "before_cursor_execute", count)
-    return statements
 
 
 def test_the_list_uses_a_constant_number_of_queries(db, login_as):
