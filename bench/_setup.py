@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
+import importlib
 import io
 import os
 import platform
+import re
 import statistics
 import sys
 import tempfile
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +137,65 @@ def bulk_insert(model, rows: Iterable[dict]) -> int:
     return count
 
 
+def fix_sequences() -> None:
+    """On PostgreSQL, move every id sequence past the ids a bulk load gave explicitly."""
+    from gatekeeper.extensions import db
+
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in db.metadata.sorted_tables:
+        if "id" in table.c and table.c.id.primary_key:
+            sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
+            db.session.execute(
+                sa.text(
+                    f'SELECT setval({sequence}, max(id)) FROM "{table.name}" '
+                    f"WHERE {sequence} IS NOT NULL HAVING max(id) IS NOT NULL"
+                )
+            )
+
+
+def password_hash() -> str:
+    """The hash of ``PASSWORD`` with the benchmarks' fast method, for bulk-inserted users."""
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
+def user_row(id_: int | None, username: str, name: str, role: str, hashed: str, **attachment) -> dict:
+    """A ``users`` row for a bulk insert (``attachment``: department_id, jurisdiction_id, gate_id)."""
+    row = {
+        "username": username,
+        "name": name,
+        "password_hash": hashed,
+        "role": role,
+        "department_id": None,
+        "jurisdiction_id": None,
+        "gate_id": None,
+        "active": True,
+        "session_version": 1,
+        "created_at": aware(TODAY),
+        **attachment,
+    }
+    if id_ is not None:
+        row["id"] = id_
+    return row
+
+
+def place_row(id_: int, code: str, name: str, level: str, parent_id: int | None, path: str, **facts) -> dict:
+    """A ``jurisdictions`` row for a bulk insert (``facts``: community_type, households, areas)."""
+    row = dict.fromkeys(("community_type", "households", "area_m2", "office_area_m2"))
+    return {
+        **row,
+        "id": id_,
+        "code": code,
+        "name": name,
+        "level": level,
+        "parent_id": parent_id,
+        "path": path,
+        **facts,
+    }
+
+
 def settle(app) -> str:
     """After a bulk load: on PostgreSQL, VACUUM ANALYZE the schema's tables; says what was done.
 
@@ -185,6 +248,70 @@ class StatementCounter:
 
     def close(self) -> None:
         event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
+class FunctionTimer:
+    """Adds up the wall time spent in some of the app's functions while ``recording``.
+
+    ``targets`` holds ``(module, attribute, label)``: the module's attribute is replaced by a wrapper
+    (so only calls that look it up on the module are seen); ``close`` puts the originals back.
+    Times are inclusive: a timed function called by another is counted in both.
+    """
+
+    def __init__(self, targets: Iterable[tuple[str, str, str]]) -> None:
+        self.spent: dict[str, float] = defaultdict(float)
+        self.active = False
+        self._originals = []
+        for module_name, attribute, label in targets:
+            module = importlib.import_module(module_name)
+            original = getattr(module, attribute)
+            self._originals.append((module, attribute, original))
+            setattr(module, attribute, self._timed(original, label))
+
+    def _timed(self, function, label):
+        @functools.wraps(function)
+        def timed(*args, **kwargs):
+            if not self.active:
+                return function(*args, **kwargs)
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.spent[label] += time.perf_counter() - start
+
+        return timed
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[dict[str, float]]:
+        self.spent = defaultdict(float)
+        self.active = True
+        try:
+            yield self.spent
+        finally:
+            self.active = False
+
+    def close(self) -> None:
+        for module, attribute, original in self._originals:
+            setattr(module, attribute, original)
+
+
+#: Three or more bound parameters in parentheses (an expanded IN list, a VALUES row), either driver.
+_PARAMETERS = re.compile(
+    r"\((?:\s*(?:\?|%\(\w+\)s(?:::[A-Z ]+)?)\s*,){2,}\s*(?:\?|%\(\w+\)s(?:::[A-Z ]+)?)\s*\)"
+)
+
+
+def one_line(statement: str, head: int = 80, tail: int = 60) -> str:
+    """An SQL statement on one line, its parameter lists collapsed to ``(…)`` (an IN list grows with
+    its values), cut in the middle when long (the start and the WHERE ... tail tell it apart)."""
+    text = _PARAMETERS.sub("(…)", " ".join(statement.split()))
+    return text if len(text) <= head + tail + 5 else f"{text[:head]} … {text[-tail:]}"
+
+
+def span(values) -> str:
+    """``3`` or ``3–5``: the range of a set of counts."""
+    values = sorted(values)
+    return f"{values[0]:,}" if len(values) == 1 else f"{values[0]:,}–{values[-1]:,}"
 
 
 def summary(values_ms: list[float]) -> dict[str, float]:

@@ -39,9 +39,11 @@ def load_payments(rng: random.Random) -> str:
     ).all()
     paid = half = 0
     for authorisation in authorisations:
-        outstanding = db.session.scalar(
-            sa.select(sa.func.sum(Allocation.amount_fen)).where(
-                Allocation.authorisation_id == authorisation.id
+        outstanding = int(  # PostgreSQL sums bigints as numeric
+            db.session.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(Allocation.amount_fen), 0)).where(
+                    Allocation.authorisation_id == authorisation.id
+                )
             )
         )
         issued = clock.local_date(authorisation.issued_at)
@@ -49,7 +51,7 @@ def load_payments(rng: random.Random) -> str:
         draw = rng.random()
         if not outstanding or day >= today or draw >= PAID + HALF:
             continue
-        amount = outstanding if draw < PAID else outstanding // 2
+        amount = outstanding if draw < PAID else max(1, outstanding // 2)
         officer = officers[officer_username(authorisation.department.code)]
         with clock.frozen(dt.datetime.combine(day, dt.time(10, 30), tzinfo=clock.timezone())):
             funds.record_bulk(authorisation, amount, day, _reference(authorisation, day), actor=officer)

@@ -54,10 +54,11 @@ def jpeg_bytes() -> bytes:
 
 
 def zip_bytes(members: dict[str, bytes | str]) -> bytes:
+    """A ZIP of ``members``, the same bytes every time (entries carry a fixed time, not the clock's)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in members.items():
-            archive.writestr(name, content)
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 6, 1, 10, 0, 0)), content)
     return buffer.getvalue()
 
 
