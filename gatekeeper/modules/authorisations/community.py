@@ -74,5 +74,11 @@ def community_view(community: Jurisdiction) -> CommunityView:
             Authorisation.valid_to >= today,
         )
         .order_by(Authorisation.valid_to, Authorisation.number)
+        # Only what the list shows: not the gate, the successor or the allocation's own community.
+        .options(
+            sa.orm.lazyload("*"),
+            sa.orm.joinedload(Authorisation.department).lazyload("*"),
+            sa.orm.lazyload(Allocation.community),
+        )
     ).all()
     return CommunityView(community=community, as_of=today, items=[Item(a, alloc) for a, alloc in rows])

@@ -16,6 +16,9 @@ class FundingOutSchema(Schema):
     amount_yuan = Yuan("funding_amount_fen")
 
 
+_FUNDING = FundingOutSchema()
+
+
 class AuthorisationSchema(Schema):
     number = fields.String()
     status = fields.Enum(AuthorisationStatus, by_value=True)
@@ -35,7 +38,7 @@ class AuthorisationSchema(Schema):
     valid_to = fields.Date()
     conditions = fields.String()
     reports_per_year = fields.Integer()
-    funding = fields.Function(lambda a: FundingOutSchema().dump(a))
+    funding = fields.Function(lambda a: _FUNDING.dump(a))
     issued_at = fields.AwareDateTime()
     revoked_at = fields.AwareDateTime(allow_none=True)
     revoke_reason = fields.String()
@@ -83,9 +86,7 @@ class CommunityItemSchema(Schema):
     valid_to = fields.Function(lambda i: i.authorisation.valid_to.isoformat())
     conditions = fields.Function(lambda i: i.authorisation.conditions)
     reports_per_year = fields.Function(lambda i: i.authorisation.reports_per_year)
-    allocation = fields.Function(
-        lambda i: CommunityAllocationSchema().dump(i.allocation) if i.allocation is not None else None
-    )
+    allocation = fields.Nested(CommunityAllocationSchema, allow_none=True)
     funds_overdue = fields.Boolean(
         metadata={"description": "money due by now was not all paid: the community may decline the item"}
     )
