@@ -7,6 +7,7 @@ Nothing here is imported by the application or the tests. Each benchmark builds 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import datetime as dt
 import functools
@@ -355,3 +356,31 @@ class Stopwatch:
 def flush_print(*args, **kwargs) -> None:
     print(*args, **kwargs)
     sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def benchmark(postgresql_url: str | None, label: str, title: str, watch: Stopwatch) -> Iterator:
+    """A fresh database and its migrated app, the header printed; everything removed afterwards."""
+    with fresh_database(postgresql_url, label) as database:
+        app = make_app(database)
+        try:
+            flush_print(f"Gatekeeper {title} — {database.label}")
+            flush_print(f"  {machine()}; clock frozen at {TODAY}")
+            with watch.step("migrations"):
+                migrate(app)
+            yield app, database
+        finally:
+            dispose(app)
+
+
+def arguments(doc: str, seed: int | None = None) -> argparse.ArgumentParser:
+    """The command line every benchmark shares: ``--database-url`` (and ``--seed``)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL database in which a fresh schema is made, used and dropped "
+        "(default: a SQLite file in a temporary folder)",
+    )
+    if seed is not None:
+        parser.add_argument("--seed", type=int, default=seed)
+    return parser

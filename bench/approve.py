@@ -19,7 +19,6 @@ not grow with the scope (exit status 1 if it does, else 0). Run
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import statistics
@@ -37,15 +36,12 @@ from _setup import (
     FunctionTimer,
     StatementCounter,
     Stopwatch,
+    arguments,
+    benchmark,
     bulk_insert,
-    dispose,
     fix_sequences,
     flush_print,
-    fresh_database,
     load,
-    machine,
-    make_app,
-    migrate,
     one_line,
     password_hash,
     place_row,
@@ -321,23 +317,15 @@ def _written(request_id: int, size: int) -> dict:
 
 def run(args) -> int:
     rng = random.Random(args.seed)
-    with fresh_database(args.database_url, "approve") as database:
-        app = make_app(database)
-        try:
-            return _run(app, database, rng, args)
-        finally:
-            dispose(app)
+    watch = Stopwatch()
+    with benchmark(args.database_url, "approve", "approval benchmark", watch) as (app, database):
+        return _run(app, database, rng, args, watch)
 
 
-def _run(app, database, rng, args) -> int:
+def _run(app, database, rng, args, watch) -> int:
     from gatekeeper.extensions import db
     from gatekeeper.modules.jurisdictions.models import Jurisdiction
 
-    flush_print(f"Gatekeeper approval benchmark — {database.label}")
-    flush_print(f"  {machine()}; clock frozen at {TODAY}")
-    watch = Stopwatch()
-    with watch.step("migrations"):
-        migrate(app)
     with app.app_context():
         world = build_world(rng, watch)
         settled = settle(app)
@@ -514,14 +502,8 @@ def _row(size: int, basis: str, outcomes: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        help="a PostgreSQL database in which a fresh schema is made, used and dropped "
-        "(default: a SQLite file in a temporary folder)",
-    )
+    parser = arguments(__doc__, SEED)
     parser.add_argument("--repeats", type=int, default=5, help="approvals per scope and basis (default 5)")
-    parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("-v", "--verbose", action="store_true", help="print every approval")
     return run(parser.parse_args(argv))
 

@@ -22,7 +22,6 @@ and 1,000 items or an answer is wrong, else 0. Run
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import random
@@ -39,16 +38,13 @@ from _setup import (
     TODAY,
     StatementCounter,
     Stopwatch,
+    arguments,
     aware,
+    benchmark,
     bulk_insert,
-    dispose,
     fix_sequences,
     flush_print,
-    fresh_database,
     load,
-    machine,
-    make_app,
-    migrate,
     one_line,
     password_hash,
     place_row,
@@ -437,25 +433,17 @@ def _check(answer: dict, target: dict) -> list[str]:
 
 def run(args) -> int:
     rng = random.Random(args.seed)
-    with fresh_database(args.database_url, "community") as database:
-        app = make_app(database)
-        try:
-            return _run(app, database, rng, args)
-        finally:
-            dispose(app)
+    watch = Stopwatch()
+    with benchmark(args.database_url, "community", "community list benchmark", watch) as (app, database):
+        return _run(app, database, rng, args, watch)
 
 
-def _run(app, database, rng, args) -> int:
+def _run(app, database, rng, args, watch) -> int:
     from gatekeeper.core import clock
     from gatekeeper.core.auth import issue_token
     from gatekeeper.extensions import db
     from gatekeeper.modules.accounts.models import User
 
-    flush_print(f"Gatekeeper community list benchmark — {database.label}")
-    flush_print(f"  {machine()}; clock frozen at {TODAY}")
-    watch = Stopwatch()
-    with watch.step("migrations"):
-        migrate(app)
     with app.app_context(), clock.frozen(TODAY):
         with watch.step("bulk load"):
             world = build(rng)
@@ -521,14 +509,8 @@ def _run(app, database, rng, args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        help="a PostgreSQL database in which a fresh schema is made, used and dropped "
-        "(default: a SQLite file in a temporary folder)",
-    )
+    parser = arguments(__doc__, SEED)
     parser.add_argument("--gets", type=int, default=30, help="timed GETs per community (default 30)")
-    parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("-v", "--verbose", action="store_true", help="print every counted statement")
     return run(parser.parse_args(argv))
 

@@ -18,7 +18,6 @@ of at most 5 ms. Run ``.venv/bin/python bench/precheck.py [--database-url postgr
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import random
@@ -35,15 +34,12 @@ from _setup import (
     TODAY,
     StatementCounter,
     Stopwatch,
+    arguments,
     aware,
+    benchmark,
     bulk_insert,
-    dispose,
     flush_print,
-    fresh_database,
     load,
-    machine,
-    make_app,
-    migrate,
     settle,
     summary,
 )
@@ -550,23 +546,15 @@ def line(label: str, values: list[float]) -> str:
 
 def run(args) -> None:
     rng = random.Random(args.seed)
-    with fresh_database(args.database_url, "precheck") as database:
-        app = make_app(database)
-        try:
-            _run(app, database, rng, args)
-        finally:
-            dispose(app)
+    watch = Stopwatch()
+    with benchmark(args.database_url, "precheck", "pre-check benchmark", watch) as (app, database):
+        _run(app, database, rng, args, watch)
 
 
-def _run(app, database, rng, args) -> None:
+def _run(app, database, rng, args, watch) -> None:
     from gatekeeper.core import clock
     from gatekeeper.extensions import db
 
-    flush_print(f"Gatekeeper pre-check benchmark — {database.label}")
-    flush_print(f"  {machine()}; clock frozen at {TODAY}")
-    watch = Stopwatch()
-    with watch.step("migrations"):
-        migrate(app)
     with app.app_context():
         world = build_world(rng, watch)
         settled = settle(app)
@@ -752,15 +740,9 @@ def _fmt_set(values) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        help="a PostgreSQL database in which a fresh schema is made, used and dropped "
-        "(default: a SQLite file in a temporary folder)",
-    )
+    parser = arguments(__doc__, SEED)
     parser.add_argument("--proposals", type=int, default=600, help="checks timed (default 600)")
     parser.add_argument("--requests", type=int, default=500, help="POST /api/v1/precheck timed (default 500)")
-    parser.add_argument("--seed", type=int, default=SEED)
     run(parser.parse_args(argv))
     return 0
 
