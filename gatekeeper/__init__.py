@@ -11,7 +11,9 @@ from flask import Flask, g, request
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Feature packages under ``gatekeeper.modules``; each may have ``models``, ``api`` (``BLUEPRINTS``),
-#: ``pages`` (``PAGES``: plain Flask blueprints of HTML pages) and ``cli`` (``COMMANDS``).
+#: ``pages`` (``PAGES``: plain Flask blueprints of HTML pages, with ``NAV`` and ``HOME``, see
+#: ``core.web``), ``permissions`` (``can_*`` functions, also offered to templates) and ``cli``
+#: (``COMMANDS``).
 MODULES = (
     "jurisdictions",
     "accounts",
@@ -23,6 +25,9 @@ MODULES = (
     "funds",
     "attachments",
     "notifications",
+    "supervision",
+    "community",
+    "admin",
     "audit",
     "demo",
     "i18n",
@@ -55,6 +60,8 @@ def create_app(config: dict | None = None) -> Flask:
     from gatekeeper.core.errors import register_error_handlers
     from gatekeeper.core.i18n import init_i18n
     from gatekeeper.core.permissions import install_guard
+    from gatekeeper.core.sessions import init_sessions
+    from gatekeeper.core.web import init_pages
     from gatekeeper.extensions import db, login_manager, migrate
 
     instance_path = os.environ.get("GATEKEEPER_INSTANCE_PATH") or str(ROOT / "instance")
@@ -102,9 +109,8 @@ def create_app(config: dict | None = None) -> Flask:
     for module in feature_parts("api"):
         for blp in module.BLUEPRINTS:
             api.register_blueprint(blp)
-    for module in feature_parts("pages"):
-        for page in module.PAGES:
-            app.register_blueprint(page)
+    init_sessions(app)
+    init_pages(app)
 
     register_error_handlers(app)
     install_guard(app)

@@ -29,6 +29,12 @@ class Config:
     #: Failed logins of one user name within LOGIN_WINDOW_MINUTES before further tries answer 429.
     LOGIN_MAX_FAILURES: int = 5
     LOGIN_WINDOW_MINUTES: int = 15
+    #: Minutes without a request after which a browser session ends (the user logs in again).
+    SESSION_IDLE_MINUTES: int = 30
+    #: Hours after log-in after which a browser session ends however busy it is.
+    SESSION_MAX_HOURS: int = 12
+    #: Send the session cookie over HTTPS only. Turn on when the app is served over HTTPS.
+    SESSION_COOKIE_SECURE: bool = False
     #: Public verifications (API and page, found or not) one address may make per minute before 429.
     VERIFY_RATE_PER_MINUTE: int = 30
     #: Milliseconds a SQLite writer waits for another to finish.

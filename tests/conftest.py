@@ -7,6 +7,8 @@ a transaction that is rolled back, its commits being savepoints.
 
 - ``app``: the application; ``db``: the test's session (app context pushed);
 - ``client``: an API client; ``login_as(username)``: an API client with that user's bearer token;
+- ``page_as(username)``: a client of the HTML pages, logged in through the log-in form, sending the
+  CSRF token with its forms; ``anonymous_page``: one that has not logged in;
 - ``world``: handy objects of the demo district (gate, users, communities).
 Each request of a client runs in a fresh context (its own app context, session and ``g``), as on a
 real server; the frozen clock of the test is carried into it.
@@ -181,6 +183,60 @@ def login_as(app, db):
         return test_client
 
     return login
+
+
+class PageClient(ApiClient):
+    """A browser-like client of the HTML pages: logged in through the log-in form, it sends the
+    session's CSRF token with every form (``form()``), as a page would."""
+
+    csrf: str = ""
+
+    def refresh_csrf(self, url: str = "/notifications") -> str:
+        import re
+
+        page = self.get(url)
+        found = re.search(r'name="csrf-token" content="([^"]+)"', page.get_data(as_text=True))
+        assert found, f"no CSRF token on {url} ({page.status_code})"
+        self.csrf = found.group(1)
+        return self.csrf
+
+    def form(self, url: str, data: dict | None = None, **kwargs):
+        """POST ``data`` as a form, with the CSRF token (lists become repeated fields)."""
+        body = {"csrf_token": self.csrf, **(data or {})}
+        return self.post(url, data=body, **kwargs)
+
+    def text(self, url: str, status: int = 200) -> str:
+        """GET a page, check its status, and return its HTML."""
+        page = self.get(url)
+        assert page.status_code == status, f"{url}: {page.status_code} {page.get_data(as_text=True)[:500]}"
+        return page.get_data(as_text=True)
+
+
+@pytest.fixture
+def page_as(app, db):
+    """``page_as("officer")`` → a ``PageClient`` logged in through the real log-in form."""
+
+    def login(username: str, password: str = PASSWORD) -> PageClient:
+        app.test_client_class = PageClient
+        browser = app.test_client()
+        browser.refresh_csrf("/login")
+        answer = browser.post(
+            "/login", data={"username": username, "password": password, "csrf_token": browser.csrf}
+        )
+        assert answer.status_code == 303, f"log-in of {username} failed: {answer.status_code}"
+        browser.refresh_csrf()
+        return browser
+
+    return login
+
+
+@pytest.fixture
+def anonymous_page(app, db) -> PageClient:
+    """A browser that has not logged in (public pages, the log-in page)."""
+    app.test_client_class = PageClient
+    browser = app.test_client()
+    browser.refresh_csrf("/login")
+    return browser
 
 
 @dataclass

@@ -129,8 +129,9 @@ def _load_from_token(_request) -> User | None:
 
 @login_manager.user_loader
 def _load_from_session(user_id: str) -> User | None:
-    user_id, _sep, version = str(user_id).partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.active or str(user.session_version) != version:
+    """A browser's session cookie (see ``core.sessions``); ignored when a bearer token is sent."""
+    if token_from_header() is not None:
         return None
-    return user
+    from gatekeeper.core.sessions import live_user
+
+    return live_user(user_id)

@@ -243,21 +243,33 @@ def wants_json() -> bool:
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Map domain errors, HTTP errors and database races to answers, never a bare 500."""
+    """Map domain errors, HTTP errors and database races to answers, never a bare 500.
+
+    The API answers JSON; pages answer through ``core.web.html_error`` (a log-in redirect, a message
+    flashed on the page the form came from, or an error page), with the same message.
+    """
+    from flask_wtf.csrf import CSRFError
+
+    from gatekeeper.core.web import html_error
+
+    def answer(error: GatekeeperError):
+        if wants_json():
+            return jsonify(error.to_dict()), error.status
+        return html_error(error)
 
     @app.errorhandler(GatekeeperError)
     def _domain(exc: GatekeeperError):
         from gatekeeper.extensions import db
 
         db.session.rollback()
-        return jsonify(exc.to_dict()), exc.status
+        return answer(exc)
 
     @app.errorhandler(MarshmallowValidationError)
     def _schema(exc: MarshmallowValidationError):
         from gatekeeper.extensions import db
 
         db.session.rollback()
-        return jsonify(ValidationFailed(fields=flatten_messages(exc.messages)).to_dict()), 422
+        return answer(ValidationFailed(fields=flatten_messages(exc.messages)))
 
     @app.errorhandler(StaleDataError)
     @app.errorhandler(IntegrityError)
@@ -266,7 +278,7 @@ def register_error_handlers(app: Flask) -> None:
 
         db.session.rollback()
         log.info("conflict: %s", exc)
-        return jsonify(Conflict().to_dict()), 409
+        return answer(Conflict())
 
     @app.errorhandler(OperationalError)
     def _operational(exc):
@@ -275,15 +287,29 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         text = str(exc.orig) if exc.orig is not None else str(exc)
         if "could not serialize" in text or "deadlock" in text or "database is locked" in text:
-            return jsonify(Conflict().to_dict()), 409
+            return answer(Conflict())
         raise exc
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_exc):
+        return answer(
+            BadRequest(
+                _(
+                    "This form has expired or was not sent from this site. "
+                    "Go back, reload the page and send it again."
+                ),
+                code="csrf_failed",
+            )
+        )
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         body, status = http_error_body(exc)
         if wants_json():
             return jsonify(body), status
-        return exc
+        error = GatekeeperError(body["error"]["message"], code=body["error"]["code"])
+        error.status = status
+        return html_error(error)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
@@ -295,5 +321,6 @@ def register_error_handlers(app: Flask) -> None:
         from gatekeeper.extensions import db
 
         db.session.rollback()
-        body = GatekeeperError(_("Internal error; it has been logged."), code="internal_error").to_dict()
-        return jsonify(body), 500
+        error = GatekeeperError(_("Internal error; it has been logged."), code="internal_error")
+        error.status = 500
+        return answer(error)

@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 PUBLIC = "public"
 
 
+def user_is_logged_in() -> bool:
+    return bool(current_user) and current_user.is_authenticated
+
+
 def user():
     """The authenticated user, or raise 401."""
     if not current_user or not current_user.is_authenticated:
@@ -122,6 +126,7 @@ def install_guard(app: Flask) -> None:
             and endpoint not in ALLOWED_WITHOUT_DECISION
             and response.status_code < 400
             and not g.get("permission_decided", False)
+            and not g.get("error_answer", False)  # a page's redirect to log in, or back with a message
         ):
             log.error("endpoint %s answered without a permission decision", endpoint)
             failed = jsonify(

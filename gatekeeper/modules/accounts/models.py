@@ -124,3 +124,33 @@ class Deputy(db.Model):
 
     principal: Mapped[User] = relationship(foreign_keys=[principal_id], lazy="joined")
     deputy: Mapped[User] = relationship(foreign_keys=[deputy_id], lazy="joined")
+
+
+class SessionEnd(enum.StrEnum):
+    LOGOUT = "logout"
+    PASSWORD = "password"  # the password changed (by the user or the admin)
+    DISABLED = "disabled"  # the admin disabled the user
+    EXPIRED = "expired"
+
+
+class UserSession(db.Model):
+    """A browser log-in. The cookie holds a random id; only its SHA-256 is stored here.
+
+    A session ends at log-out, at a password change and when the user is disabled: from then on a
+    replayed cookie names an ended row and is refused. It also ends by itself after
+    ``SESSION_MAX_HOURS``; idleness (``SESSION_IDLE_MINUTES``) is checked from the signed cookie.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False, index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[SessionEnd | None] = enum_column(SessionEnd)
+    remote_addr: Mapped[str] = mapped_column(sa.String(64), nullable=False, default="")
+    user_agent: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -6,12 +6,14 @@ import secrets
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from werkzeug.security import check_password_hash
 
 from gatekeeper.core import audit, clock
 from gatekeeper.core.auth import hash_password
 from gatekeeper.core.errors import Conflict, ValidationFailed
+from gatekeeper.core.sessions import end_user_sessions
 from gatekeeper.extensions import db
-from gatekeeper.modules.accounts.models import GATE_ROLES, VOTING_ROLES, Deputy, Role, User
+from gatekeeper.modules.accounts.models import GATE_ROLES, VOTING_ROLES, Deputy, Role, SessionEnd, User
 from gatekeeper.modules.jurisdictions.models import Department, Gate, Jurisdiction, Level
 
 
@@ -78,11 +80,38 @@ def create_user(
 
 
 def set_password(user: User, password: str, *, actor) -> None:
+    """A new password; every session and log-in cookie of the user ends (API tokens stay)."""
     if len(password) < 8:
         raise ValidationFailed(fields={"password": [_("at least 8 characters")]})
     user.password_hash = hash_password(password)
     user.session_version += 1
     audit.record("user.password", user, actor=actor)
+    end_user_sessions(user, SessionEnd.PASSWORD, actor=actor)
+
+
+def change_own_password(user: User, current: str, new: str, *, actor) -> None:
+    """The user changes their own password: the current one must be right and the new one different."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise ValidationFailed(fields={"current_password": [_("this is not your current password")]})
+    if new == current:
+        raise ValidationFailed(
+            fields={"new_password": [_("choose a password different from the current one")]}
+        )
+    set_password(user, new, actor=actor)
+
+
+def set_active(user: User, active: bool, *, actor) -> User:
+    """Enable or disable a user. A disabled user's sessions end at once and their tokens stop working."""
+    if actor is not None and user.id == actor.id and not active:
+        raise ValidationFailed(fields={"active": [_("you cannot disable yourself")]})
+    if user.active == active:
+        return user
+    user.active = active
+    user.session_version += 1
+    audit.record("user.enable" if active else "user.disable", user, actor=actor, after={"active": active})
+    if not active:
+        end_user_sessions(user, SessionEnd.DISABLED, actor=actor)
+    return user
 
 
 #: Roles whose holders may act for a member: committee colleagues, or the member's department staff.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from gatekeeper.modules.accounts.models import Role
 
@@ -10,6 +11,23 @@ from gatekeeper.modules.accounts.models import Role
 class TokenRequestSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=60))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200), load_only=True)
+
+
+class LoginSchema(TokenRequestSchema):
+    """The log-in form: the same fields as a token request, and where to go next."""
+
+    next = fields.String(load_default="")
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(max=200))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
+    confirm_password = fields.String(required=True, load_only=True)
+
+    @validates_schema
+    def _confirmed(self, data, **_kwargs):
+        if data.get("new_password") != data.get("confirm_password"):
+            raise ValidationError({"confirm_password": [str(_l("the two new passwords differ"))]})
 
 
 class TokenSchema(Schema):

@@ -125,3 +125,54 @@ class Ruling(db.Model):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
 
     recorded_by: Mapped[User] = relationship(lazy="joined")
+
+
+class MeetingKind(enum.StrEnum):
+    MEETING = "meeting"  # 会议: members vote at a sitting on a given day
+    WRITTEN = "written"  # 书面表决: members vote in writing until a deadline
+
+
+class Meeting(db.Model):
+    """A sitting of the committee, or a written vote, to which the office schedules requests in review.
+
+    ``on_date`` is the day of the sitting, or the last day of a written vote (votes in writing are
+    refused after it). Which requests it takes up is ``MeetingItem``.
+    """
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gate_id: Mapped[int] = mapped_column(sa.ForeignKey("gates.id"), nullable=False, index=True)
+    kind: Mapped[MeetingKind] = enum_column(MeetingKind, nullable=False)
+    title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    on_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False, index=True)
+    location: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    notes: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    created_by: Mapped[User] = relationship(lazy="joined")
+    items: Mapped[list[MeetingItem]] = relationship(
+        back_populates="meeting", order_by="MeetingItem.position", cascade="all, delete-orphan"
+    )
+
+
+class MeetingItem(db.Model):
+    """A request on a meeting's agenda (or in a written vote) for one review round."""
+
+    __tablename__ = "meeting_items"
+    __table_args__ = (
+        # One review round of a request is taken up once: moving it means unscheduling first.
+        sa.UniqueConstraint("request_id", "round"),
+        sa.UniqueConstraint("meeting_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), nullable=False, index=True)
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("admission_requests.id"), nullable=False, index=True
+    )
+    round: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    position: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="items")

@@ -89,7 +89,7 @@ def read_mapping(path: Path | None = None) -> tuple[list[tuple[str, str]], dict]
 
 def _directory_filter(root: Path, method_map: list[tuple[str, str]]):
     """Walk only the top folders the patterns name (not ``.venv``, ``instance``, ``tests``...), never
-    into hidden or ``_``-folders, nor into ignored ones."""
+    into hidden or ``__``-folders (``__pycache__``), nor into ignored ones; ``templates/_macros`` is read."""
     tops = {pattern.split("/", 1)[0] for pattern, method in method_map if method != "ignore"}
     if any(set(top) & set("*?[") for top in tops):
         tops = set()  # a pattern starting with a wildcard: walk everything
@@ -97,7 +97,7 @@ def _directory_filter(root: Path, method_map: list[tuple[str, str]]):
 
     def directory_filter(dirpath: str) -> bool:
         rel = Path(os.path.relpath(dirpath, root)).as_posix()
-        if Path(dirpath).name.startswith((".", "_")):
+        if Path(dirpath).name.startswith((".", "__")):
             return False
         if tops and rel.split("/", 1)[0] not in tops:
             return False

@@ -158,6 +158,8 @@ class RequestRevision(db.Model):
     )
     number: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     snapshot: Mapped[dict[str, Any]] = mapped_column(sa.JSON, nullable=False)
+    #: The department's answer submitted with this revision (to a return's reason, to findings).
+    response: Mapped[str] = mapped_column(sa.Text, nullable=False, default="", server_default=sa.text("''"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 

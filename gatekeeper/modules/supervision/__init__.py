@@ -1,0 +1,1 @@
+"""Supervision (DESIGN §7): reports (举报/反馈) of unauthorised entries and broken conditions."""
