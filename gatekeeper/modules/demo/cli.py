@@ -74,4 +74,6 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         _serve(host, port, 8)
 
 
-COMMANDS = [upgrade_command, serve_command, demo_command]
+from gatekeeper.modules.demo.screenshots import screenshots_command  # noqa: E402
+
+COMMANDS = [upgrade_command, serve_command, demo_command, screenshots_command]

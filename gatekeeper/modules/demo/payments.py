@@ -28,13 +28,14 @@ HEAD, HEAD_COMMUNITY = "head", "LJ0101"
 DISPUTE_REASON = "经核对社区账户，该笔经费尚未到账。"
 
 
-def load_payments(rng: random.Random) -> str:
-    """Record the payments and receipts; returns a one-line summary."""
+def load_payments(rng: random.Random, *, after_id: int = 0) -> str:
+    """Record the payments and receipts (of authorisations numbered above ``after_id``: those of a
+    later load of the requests); returns a one-line summary."""
     today = clock.today()
     officers = {u.username: u for u in db.session.scalars(sa.select(User))}
     authorisations = db.session.scalars(
         sa.select(Authorisation)
-        .where(Authorisation.status == AuthorisationStatus.ACTIVE)
+        .where(Authorisation.status == AuthorisationStatus.ACTIVE, Authorisation.id > after_id)
         .order_by(Authorisation.issued_at, Authorisation.id)
     ).all()
     paid = half = 0

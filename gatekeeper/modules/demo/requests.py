@@ -199,11 +199,12 @@ class _Runner:
             for p in self.plans.values()
             if self.requests[p.index].state != p.expected
         ]
-        overdue = {req.id for req in db.session.scalars(ops.overdue_query())}
+        ids = [req.id for req in self.requests.values()]
+        mine = ops.overdue_query().where(AdmissionRequest.id.in_(ids))  # not those of an earlier load
+        overdue = {req.id for req in db.session.scalars(mine)}
         planned = {self.requests[p.index].id for p in self.plans.values() if p.spec["fate"] == "overdue"}
         if overdue != planned:
             wrong.append(f"overdue requests {sorted(overdue)} instead of {sorted(planned)}")
-        ids = [req.id for req in self.requests.values()]
         numbers = sorted(
             db.session.scalars(sa.select(Authorisation.number).where(Authorisation.request_id.in_(ids)))
         )
