@@ -183,7 +183,11 @@ def test_a_password_change_ends_every_other_session(page_as, db):
     copied = cookie(mine)
     changed = mine.form(
         "/account/password",
-        {"current_password": PASSWORD, "new_password": "new-password-9", "confirm_password": "new-password-9"},
+        {
+            "current_password": PASSWORD,
+            "new_password": "new-password-9",
+            "confirm_password": "new-password-9",
+        },
     )
     assert changed.status_code == 303
     assert logged_in(mine), "the browser that changed it stays logged in, on a new session"

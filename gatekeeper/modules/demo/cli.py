@@ -13,6 +13,7 @@ from flask_migrate import upgrade as migrate_upgrade
 from gatekeeper.core.db import write_intent
 from gatekeeper.extensions import db
 from gatekeeper.modules.demo.district import USERS, is_loaded
+from gatekeeper.modules.demo.screenshots import screenshots_command
 
 
 @click.command("upgrade")
@@ -73,7 +74,5 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     if not no_serve:
         _serve(host, port, 8)
 
-
-from gatekeeper.modules.demo.screenshots import screenshots_command  # noqa: E402
 
 COMMANDS = [upgrade_command, serve_command, demo_command, screenshots_command]
