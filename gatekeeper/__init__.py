@@ -61,7 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     from gatekeeper.core.i18n import init_i18n
     from gatekeeper.core.permissions import install_guard
     from gatekeeper.core.sessions import init_sessions
-    from gatekeeper.core.web import init_pages
+    from gatekeeper.core.web import DatabaseInteger, init_pages
     from gatekeeper.extensions import db, login_manager, migrate
 
     instance_path = os.environ.get("GATEKEEPER_INSTANCE_PATH") or str(ROOT / "instance")
@@ -104,7 +104,9 @@ def create_app(config: dict | None = None) -> Flask:
     import gatekeeper.core.auth  # noqa: F401  (registers the user and token loaders)
 
     init_i18n(app)
+    app.url_map.converters["int"] = DatabaseInteger  # before any route is added
     api = GatekeeperApi(app)  # one per app: it holds that app's OpenAPI document
+    api.register_converter(DatabaseInteger, lambda c: {"type": "integer", "minimum": 0, "maximum": c.max})
     app.register_blueprint(docs)
     for module in feature_parts("api"):
         for blp in module.BLUEPRINTS:

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema
 from marshmallow import ValidationError as MarshmallowValidationError
 from werkzeug.datastructures import MultiDict
+from werkzeug.routing import IntegerConverter
 
 from gatekeeper.core.errors import RuleViolation, ValidationFailed, flatten_messages
 from gatekeeper.core.money import parse_yuan, yuan
@@ -459,6 +460,15 @@ def check_csrf() -> None:
     csrf.protect()
 
 
+class DatabaseInteger(IntegerConverter):
+    """``<int:...>`` in every route: an id the database's INTEGER cannot hold is no page (404),
+    rather than an error from PostgreSQL."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def template_helpers() -> dict[str, Any]:
     """What every template may call: permissions, labels, money, the menu, language, counts."""
     from flask_login import current_user
@@ -519,7 +529,8 @@ def init_pages(app) -> None:
     csrf.init_app(app)
     app.before_request(check_csrf)
     app.after_request(security_headers)
-    app.context_processor(template_helpers)
+    # Globals, not a context processor: macros imported without context see them too.
+    app.jinja_env.globals.update(template_helpers())
     app.extensions["gatekeeper_permissions"] = collect_permissions(feature_parts("permissions"))
     collect_pages(app, feature_parts("pages"))
 

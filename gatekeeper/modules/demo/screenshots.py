@@ -33,21 +33,25 @@ def _pages(app) -> dict[str, list[tuple[str, str]]]:
     import sqlalchemy as sa
 
     from gatekeeper.extensions import db
+    from gatekeeper.modules.accounts.models import User
     from gatekeeper.modules.authorisations.models import Authorisation, AuthorisationStatus
     from gatekeeper.modules.authorisations.operations import verification_code
     from gatekeeper.modules.requests.models import AdmissionRequest, RequestState
 
     with app.app_context():
 
-        def first(state: RequestState) -> int | None:
+        def first(state: RequestState, *criteria) -> int | None:
             return db.session.scalar(
                 sa.select(AdmissionRequest.id)
-                .where(AdmissionRequest.state == state)
+                .where(AdmissionRequest.state == state, *criteria)
                 .order_by(AdmissionRequest.id)
                 .limit(1)
             )
 
-        in_review, returned = first(RequestState.IN_REVIEW), first(RequestState.RETURNED)
+        officer = db.session.scalar(sa.select(User).where(User.username == "officer"))
+        in_review = first(RequestState.IN_REVIEW)
+        own = AdmissionRequest.department_id == officer.department_id
+        returned = first(RequestState.RETURNED, own) or first(RequestState.APPROVED, own)
         active = db.session.scalar(
             sa.select(Authorisation.number)
             .where(Authorisation.status == AuthorisationStatus.ACTIVE)

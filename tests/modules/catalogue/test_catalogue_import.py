@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 import zipfile
 
 import openpyxl
@@ -155,7 +154,8 @@ def test_an_unknown_mode_is_refused(db, draft):
     assert "mode" in caught.value.fields
 
 
-def test_import_of_2000_rows_is_fast_and_bulk(db, backend, draft):
+def test_import_of_2000_rows_is_bulk(db, backend, draft):
+    """A constant number of queries, not one per row (its time is for benchmarks, not for tests)."""
     rows = [native_row(f"PD-{n:04d}", title=f"协助开展第{n}项入户调查工作") for n in range(2000)]
     data = csv_bytes(rows)
     statements = []
@@ -165,14 +165,11 @@ def test_import_of_2000_rows_is_fast_and_bulk(db, backend, draft):
 
     event.listen(db.get_bind(), "before_cursor_execute", count)
     try:
-        started = time.perf_counter()
         report = ops.import_file(draft, data, "big.csv", reason="批量导入", actor=None)
         db.commit()
-        elapsed = time.perf_counter() - started
     finally:
         event.remove(db.get_bind(), "before_cursor_execute", count)
     assert len(report["added"]) == 2000
-    assert elapsed < 5, elapsed
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) < 20, len(selects)  # not a query per row
     if backend == "postgresql":  # SQLite cannot batch INSERT ... RETURNING without a sentinel column
