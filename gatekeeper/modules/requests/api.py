@@ -42,6 +42,7 @@ from gatekeeper.modules.requests.schemas import (
     RequestListArgs,
     RequestSchema,
     SubmitResultSchema,
+    SubmitSchema,
 )
 
 blp = blueprint("requests", "Admission requests (准入申请): pre-check, filing and review")
@@ -165,10 +166,14 @@ def update_request(req, patch):
 @blp.route("/requests/<int:request_id>/submit", methods=["POST"])
 @blp.response(200, SubmitResultSchema)
 @on_request(can_submit_request)
-@blp.arguments(EmptySchema)
-def submit(req, _data):
-    """Submit (or resubmit): the check runs again; blocking findings refuse it with 422 ``blocked``."""
-    req, run, comparison = ops.submit_request(req, actor=user())
+@blp.arguments(SubmitSchema)
+def submit(req, data):
+    """Submit (or resubmit): the check runs again; blocking findings refuse it with 422 ``blocked``.
+
+    The body is ``{}``, or ``{"response": "..."}``: the department's answer to the return's reason or
+    to the findings (at most 5,000 characters), kept with the revision and listed by ``/revisions``.
+    """
+    req, run, comparison = ops.submit_request(req, actor=user(), response=data["response"])
     db.session.commit()  # the check run is kept even when it refuses the submission
     ops.raise_if_blocked(run)
     req.comparison = comparison
@@ -232,6 +237,7 @@ def list_events(req, args):
 class RevisionSchema(Schema):
     number = fields.Integer()
     snapshot = fields.Dict()
+    response = fields.String(metadata={"description": "the department's answer submitted with it"})
     created_at = fields.AwareDateTime()
 
 

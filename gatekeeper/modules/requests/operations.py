@@ -362,11 +362,14 @@ def _one_variation_at_a_time(req: AdmissionRequest) -> None:
         )
 
 
-def submit_request(req: AdmissionRequest, *, actor) -> tuple[AdmissionRequest, CheckRun, dict]:
+def submit_request(
+    req: AdmissionRequest, *, actor, response: str = ""
+) -> tuple[AdmissionRequest, CheckRun, dict]:
     """Submit (or resubmit after a return): the check runs again and is stored as revision N.
 
-    A blocked check is recorded and the request stays where it was; the caller commits and then
-    calls ``raise_if_blocked``. Returns the request, the run and the comparison with the last run.
+    ``response`` is the department's answer (to the return's reason, to the findings), kept with the
+    revision. A blocked check is recorded and the request stays where it was; the caller commits and
+    then calls ``raise_if_blocked``. Returns the request, the run and the comparison with the last run.
     """
     req = lock(req)
     workflow.target("submit", req.state)
@@ -388,6 +391,7 @@ def submit_request(req: AdmissionRequest, *, actor) -> tuple[AdmissionRequest, C
             request_id=req.id,
             number=req.revision,
             snapshot={**as_input(req), "attachments": live_attachment_ids(req)},
+            response=(response or "").strip(),
             created_at=clock.now(),
             created_by_id=actor.id,
         )

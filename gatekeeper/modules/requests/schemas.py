@@ -230,6 +230,19 @@ class ReasonSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
+class SubmitSchema(Schema):
+    """The body of a submission: ``{}``, or the department's answer to a return or to the findings."""
+
+    response = fields.String(
+        load_default="",
+        validate=validate.Length(max=5000),
+        metadata={
+            "description": "optional: the department's answer to the return's reason or to the findings, "
+            "kept with the revision submitted"
+        },
+    )
+
+
 class ComparisonSchema(Schema):
     resolved = fields.List(fields.String())
     new = fields.List(fields.String())
