@@ -22,6 +22,7 @@ from gatekeeper.modules.accounts.models import User
 from gatekeeper.modules.authorisations.operations import issue_authorisation
 from gatekeeper.modules.catalogue import operations as catalogue_ops
 from gatekeeper.modules.catalogue.models import StandardBasis, Standing
+from gatekeeper.modules.committee import meetings
 from gatekeeper.modules.committee.models import (
     Decision,
     DecisionOutcome,
@@ -82,9 +83,20 @@ def _event(req: AdmissionRequest, action: str, actor: User, seat: User, reason: 
 def cast_vote(
     req: AdmissionRequest, choice: VoteChoice, comment: str, *, actor: User, acting_for: str | None = None
 ) -> Vote:
-    """A member (or their deputy) votes approve, reject or abstain, once per round."""
+    """A member (or their deputy) votes approve, reject or abstain, once per round; not after the
+    last day of the written vote that takes up the round."""
     req = request_ops.lock(req)
     workflow.target("vote", req.state)
+    closed = meetings.written_vote_closed(req)
+    if closed is not None:
+        raise Conflict(
+            _(
+                "The written vote “%(title)s” closed on %(date)s; votes in writing are no longer taken.",
+                title=closed.title,
+                date=closed.on_date.isoformat(),
+            ),
+            code="written_vote_closed",
+        )
     seat = _seat(actor, req, acting_for, purpose="vote")
     reason = recusal_reason(seat, actor, req, declared_recusals(req))
     if reason:

@@ -8,6 +8,8 @@
 | decide  | the chair of the gate, or the chair's deputy, whoever of them is not conflicted       |
 |         | (of the filing department, or having declared a conflict)                              |
 | tally   | whoever may see the request                                                           |
+| meetings| the gate's office, members and chair see them; the office opens them and sets agendas |
+| queue   | members and the chair, and whoever deputises for one of them today                    |
 
 A seat is recused automatically when its member works for the filing department, when the deputy
 casting it does, or when the member declared a conflict for this review round.
@@ -20,9 +22,10 @@ from flask_babel import gettext as _
 
 from gatekeeper.core.permissions import Denied
 from gatekeeper.extensions import db
-from gatekeeper.modules.accounts.models import VOTING_ROLES, Role, User
+from gatekeeper.modules.accounts.models import GATE_ROLES, VOTING_ROLES, Role, User
 from gatekeeper.modules.accounts.operations import principals_of
-from gatekeeper.modules.committee.models import Recusal
+from gatekeeper.modules.accounts.permissions import is_secretariat_of, sits_at
+from gatekeeper.modules.committee.models import Meeting, MeetingItem, Recusal
 from gatekeeper.modules.requests.models import AdmissionRequest
 
 
@@ -98,3 +101,45 @@ def can_see_tally(user: User, req: AdmissionRequest) -> bool:
     from gatekeeper.modules.requests.permissions import can_see_request
 
     return can_see_request(user, req)
+
+
+# --- meetings and written votes -------------------------------------------------------------------
+
+
+def can_list_meetings(user: User) -> bool:
+    return user.role in GATE_ROLES and user.gate_id is not None
+
+
+def can_see_meeting(user: User, meeting: Meeting) -> bool:
+    return sits_at(user, meeting.gate_id)
+
+
+def can_create_meeting(user: User) -> bool:
+    return user.role == Role.SECRETARIAT and user.gate_id is not None
+
+
+def can_schedule(user: User, meeting: Meeting) -> bool:
+    return is_secretariat_of(user, meeting.gate_id)
+
+
+def can_see_meeting_item(user: User, item: MeetingItem) -> bool:
+    return can_see_meeting(user, item.meeting)
+
+
+def can_unschedule(user: User, item: MeetingItem) -> bool:
+    return can_schedule(user, item.meeting)
+
+
+# --- work lists ----------------------------------------------------------------------------------
+
+
+def can_see_inbox(user: User) -> bool:
+    """The office's inbox: what waits for the committee office of the user's gate."""
+    return user.role == Role.SECRETARIAT and user.gate_id is not None
+
+
+def can_see_queue(user: User) -> bool:
+    """A member's queue: members and the chair, and whoever deputises for one of them today."""
+    if user.role in VOTING_ROLES and user.gate_id is not None:
+        return True
+    return any(p.role in VOTING_ROLES for p in principals_of(user))

@@ -1,10 +1,11 @@
-"""Schemas of votes, recusals, the tally, decisions and rulings."""
+"""Schemas of votes, recusals, the tally, decisions, rulings, meetings and written votes."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from gatekeeper.modules.committee.models import DecisionOutcome, RulingOutcome, VoteChoice
+from gatekeeper.core.api import PageArgs
+from gatekeeper.modules.committee.models import DecisionOutcome, MeetingKind, RulingOutcome, VoteChoice
 from gatekeeper.modules.requests.schemas import RequestDetailSchema
 
 
@@ -106,3 +107,80 @@ class RuledRequestSchema(RequestDetailSchema):
 class VoteResultSchema(Schema):
     vote = fields.Nested(VoteSchema)
     tally = fields.Nested(TallySchema)
+
+
+# --- meetings and written votes -------------------------------------------------------------------
+
+
+class MeetingInputSchema(Schema):
+    kind = fields.Enum(
+        MeetingKind,
+        by_value=True,
+        required=True,
+        metadata={"description": "meeting (a sitting on a day) or written (a vote in writing until a day)"},
+    )
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    on_date = fields.Date(
+        required=True,
+        metadata={"description": "the day of the sitting, or the last day of the written vote (not past)"},
+    )
+    location = fields.String(load_default="", validate=validate.Length(max=200))
+    notes = fields.String(load_default="", validate=validate.Length(max=4000))
+
+
+class ScheduleInputSchema(Schema):
+    requests = fields.List(
+        fields.Integer(validate=validate.Range(min=1)),
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "ids of requests in review at the meeting's gate"},
+    )
+
+
+class MeetingListArgs(PageArgs):
+    kind = fields.Enum(MeetingKind, by_value=True)
+    open = fields.Boolean(metadata={"description": "true: today or later; false: past"})
+
+
+def _gate_code(gate_id: int) -> str:
+    from gatekeeper.extensions import db
+    from gatekeeper.modules.jurisdictions.models import Gate
+
+    return db.session.get(Gate, gate_id).code  # from the identity map: the user's gate is loaded
+
+
+def _is_open(meeting) -> bool:
+    from gatekeeper.modules.committee.meetings import is_open
+
+    return is_open(meeting)
+
+
+class MeetingSchema(Schema):
+    id = fields.Integer()
+    gate = fields.Function(lambda m: _gate_code(m.gate_id))
+    kind = fields.Enum(MeetingKind, by_value=True)
+    title = fields.String()
+    on_date = fields.Date(metadata={"description": "day of the sitting, or last day of the written vote"})
+    open = fields.Function(_is_open, metadata={"description": "the day has not passed"})
+    location = fields.String()
+    notes = fields.String()
+    items = fields.Function(lambda m: len(m.items), metadata={"description": "requests on the agenda"})
+    created_by = fields.Function(lambda m: m.created_by.username)
+    created_at = fields.AwareDateTime()
+
+
+class AgendaItemSchema(Schema):
+    position = fields.Integer()
+    round = fields.Integer()
+    request = fields.Integer(attribute="request_id")
+    title = fields.Function(lambda i: i.request.title)
+    department = fields.Function(lambda i: i.request.department.code)
+    state = fields.Function(lambda i: i.request.state.value)
+    current = fields.Function(
+        lambda i: i.round == i.request.review_round,
+        metadata={"description": "the item is the request's current review round"},
+    )
+
+
+class MeetingDetailSchema(MeetingSchema):
+    items = fields.Function(lambda m: AgendaItemSchema(many=True).dump(m.agenda))

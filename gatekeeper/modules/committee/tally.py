@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 from gatekeeper.extensions import db
 from gatekeeper.modules.accounts.models import VOTING_ROLES, User
-from gatekeeper.modules.committee.models import Vote
+from gatekeeper.modules.committee.models import Recusal, Vote
 from gatekeeper.modules.committee.permissions import declared_recusals, recusal_reason
+from gatekeeper.modules.jurisdictions.models import Gate
 from gatekeeper.modules.jurisdictions.schemas import gate_settings
 from gatekeeper.modules.requests.models import AdmissionRequest
 
@@ -79,14 +81,85 @@ def majority_for_approval(rule: str, approve: int, reject: int, voted: int, elig
 
 def tally(req: AdmissionRequest) -> Tally:
     """Votes, recusals and whether the quorum and the majority are reached, for the current round."""
-    settings = gate_settings(req.gate.settings)
     votes = {
         v.member_id: v
         for v in db.session.scalars(
             sa.select(Vote).where(Vote.request_id == req.id, Vote.round == req.review_round)
         )
     }
-    declared = declared_recusals(req)
+    cast_by = {v.cast_by_id: v.cast_by for v in votes.values()}
+    settings = gate_settings(req.gate.settings)
+    return _count(req, settings, committee_members(req), votes, cast_by, declared_recusals(req))
+
+
+def tallies(reqs: list[AdmissionRequest]) -> dict[int, Tally]:
+    """``tally`` of many requests at once, by request id, in a few queries whatever their number.
+
+    Each gate's settings are read once, and the users who cast the votes are loaded once each (most
+    are the members themselves), not with every vote.
+    """
+    if not reqs:
+        return {}
+    ids = [r.id for r in reqs]
+    current = sa.and_(AdmissionRequest.id == Vote.request_id, AdmissionRequest.review_round == Vote.round)
+    votes: dict[int, dict[int, Vote]] = {}
+    for vote in db.session.scalars(
+        sa.select(Vote)
+        .join(AdmissionRequest, current)
+        .where(Vote.request_id.in_(ids))
+        .options(lazyload(Vote.member), lazyload(Vote.cast_by))
+    ):
+        votes.setdefault(vote.request_id, {})[vote.member_id] = vote
+    declared: dict[int, set[int]] = {}
+    rows = db.session.execute(
+        sa.select(Recusal.request_id, Recusal.member_id)
+        .join(
+            AdmissionRequest,
+            sa.and_(
+                AdmissionRequest.id == Recusal.request_id, AdmissionRequest.review_round == Recusal.round
+            ),
+        )
+        .where(Recusal.request_id.in_(ids))
+    )
+    for request_id, member_id in rows:
+        declared.setdefault(request_id, set()).add(member_id)
+    gate_ids = {r.gate_id for r in reqs}
+    members: dict[int, list[User]] = {}
+    for member in db.session.scalars(
+        sa.select(User)
+        .where(User.gate_id.in_(gate_ids), User.role.in_(VOTING_ROLES), User.active)
+        .order_by(User.role.desc(), User.username)
+    ):
+        members.setdefault(member.gate_id, []).append(member)
+    cast_by = {m.id: m for seats in members.values() for m in seats}
+    others = {v.cast_by_id for by_member in votes.values() for v in by_member.values()} - set(cast_by)
+    if others:
+        cast_by.update({u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(others)))})
+    settings = {
+        gate.id: gate_settings(gate.settings)
+        for gate in db.session.scalars(sa.select(Gate).where(Gate.id.in_(gate_ids)))
+    }
+    return {
+        r.id: _count(
+            r,
+            settings[r.gate_id],
+            members.get(r.gate_id, []),
+            votes.get(r.id, {}),
+            cast_by,
+            declared.get(r.id, set()),
+        )
+        for r in reqs
+    }
+
+
+def _count(
+    req: AdmissionRequest,
+    settings: dict,
+    members: list[User],
+    votes: dict[int, Vote],
+    cast_by: dict[int, User],
+    declared: set[int],
+) -> Tally:
     result = Tally(
         round=req.review_round,
         quorum_rule=settings["quorum"],
@@ -94,17 +167,18 @@ def tally(req: AdmissionRequest) -> Tally:
         members=0,
         eligible=0,
     )
-    for member in committee_members(req):
+    for member in members:
         vote = votes.get(member.id)
+        caster = cast_by[vote.cast_by_id] if vote is not None else member
         seat = SeatState(
             username=member.username,
             name=member.name,
             role=member.role.value,
             department=member.department.code if member.department else None,
-            recused=recusal_reason(member, vote.cast_by if vote else member, req, declared),
+            recused=recusal_reason(member, caster, req, declared),
         )
         if vote is not None:
-            seat.vote, seat.comment, seat.cast_by = vote.choice.value, vote.comment, vote.cast_by.username
+            seat.vote, seat.comment, seat.cast_by = vote.choice.value, vote.comment, caster.username
         result.seats.append(seat)
         result.members += 1
         if seat.recused:
