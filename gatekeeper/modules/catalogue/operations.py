@@ -9,6 +9,7 @@ written to them with :func:`export_version`. What these compute without writing 
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -160,6 +161,18 @@ def require_draft(version: CatalogueVersion) -> None:
             sa.select(CatalogueVersion.state).where(CatalogueVersion.id == version.id).with_for_update()
         )
     if state != VersionState.DRAFT or version.state != VersionState.DRAFT:
+        raise InvalidTransition(_("Version %(n)s is published and cannot change.", n=version.number))
+
+
+def takes_changes(version: CatalogueVersion) -> bool:
+    """Whether ``version`` still takes changes: a draft does; a published version never again."""
+    return version.state == VersionState.DRAFT
+
+
+def refuse_published(version: CatalogueVersion) -> None:
+    """409 for a published version, without a lock: for pages that prepare a change (the change
+    itself checks again under a lock, in :func:`require_draft`)."""
+    if not takes_changes(version):
         raise InvalidTransition(_("Version %(n)s is published and cannot change.", n=version.number))
 
 
@@ -356,6 +369,34 @@ def import_file(
             after={"file": filename, "sha256": sha256, "reason": reason, **report},
         )
     return report
+
+
+def preview_import(
+    version: CatalogueVersion, data: bytes, filename: str, *, mode: str
+) -> planning.ImportPlan:
+    """What importing the file would do to the draft ``version``, entry by entry; nothing is written.
+
+    Refused as :func:`import_file` refuses: 409 for a published version, 422 for an unknown mode or a
+    malformed file (``invalid_file``, every problem named by row and column).
+    """
+    require_draft(version)
+    if mode not in IMPORT_MODES:
+        raise ValidationFailed(fields={"mode": [_("merge or replace")]})
+    fmt, rows = catalogue_io.parse(data, filename)
+    return plan_import(version.entries, fmt, rows, mode)
+
+
+def plan_digest(plan: planning.ImportPlan) -> str:
+    """The SHA-256 of everything ``plan`` would write, so that what is applied is what was previewed."""
+    body = {
+        "format": plan.format,
+        "mode": plan.mode,
+        "adds": [{name: plain(c[name]) for name in CatalogueEntry.CONTENT} for c in plan.adds],
+        "amendments": [[a.entry.code, a.action.value, a.before, a.after] for a in plan.amendments],
+        "removals": [entry.content() for entry in plan.removals],
+    }
+    text = json.dumps(audit.jsonable(body), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def import_entries(version: CatalogueVersion, entries: list[dict[str, Any]], *, reason: str, actor) -> dict:
