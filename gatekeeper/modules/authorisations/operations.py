@@ -15,6 +15,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import aliased
 
 from gatekeeper.core import audit, clock
 from gatekeeper.core.errors import ValidationFailed
@@ -160,3 +161,30 @@ def issue_authorisation(req: AdmissionRequest, *, conditions: str = "", actor) -
 
 def get_by_number(number: str) -> Authorisation | None:
     return db.session.scalar(sa.select(Authorisation).where(Authorisation.number == number))
+
+
+# --- reading, for lists and pages ----------------------------------------------------------------
+
+
+def live_status_condition(status: AuthorisationStatus, today) -> sa.ColumnElement[bool]:
+    """The authorisations whose *live* status (``verification.operations.live_status``) is ``status``,
+    as a WHERE clause: one still stored active after its last day already counts as expired."""
+    stored = Authorisation.status
+    if status == AuthorisationStatus.ACTIVE:
+        return sa.and_(stored == AuthorisationStatus.ACTIVE, Authorisation.valid_to >= today)
+    if status == AuthorisationStatus.EXPIRED:
+        return sa.or_(
+            stored == AuthorisationStatus.EXPIRED,
+            sa.and_(stored == AuthorisationStatus.ACTIVE, Authorisation.valid_to < today),
+        )
+    return stored == status
+
+
+def replaced_number(authorisation: Authorisation) -> str | None:
+    """The number of the authorisation this one replaced (it was issued on a variation), if any."""
+    old = aliased(Authorisation)
+    return db.session.scalar(
+        sa.select(old.number)
+        .join(AdmissionRequest, AdmissionRequest.varies_id == old.id)
+        .where(AdmissionRequest.id == authorisation.request_id)
+    )

@@ -14,6 +14,8 @@ committee and office of a gate whose jurisdiction contains it, and the admin.
 
 Revocation: the gate's office, or its chair (or the chair's deputy) unless of the department the
 authorisation belongs to (nobody decides about their own department's items).
+
+Variation (a new request that would replace it): the officers of its department.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from flask_babel import gettext as _
 from gatekeeper.core.permissions import Denied
 from gatekeeper.extensions import db
 from gatekeeper.modules.accounts.models import GATE_ROLES, Role, User
+from gatekeeper.modules.accounts.permissions import is_officer_of
 from gatekeeper.modules.authorisations.models import Authorisation, AuthorisationCommunity
 from gatekeeper.modules.jurisdictions.models import Jurisdiction
 
@@ -78,6 +81,11 @@ def can_revoke(user: User, authorisation: Authorisation) -> bool | Denied:
     if user.department_id is not None and user.department_id == authorisation.department_id:
         return Denied("own_department", _("Nobody decides about their own department's authorisations."))
     return True
+
+
+def can_vary(user: User, authorisation: Authorisation) -> bool:
+    """File a variation of it (changing scope, dates or money): an officer of its department."""
+    return is_officer_of(user, authorisation.department_id)
 
 
 def can_see_community_list(user: User, community: Jurisdiction) -> bool:

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -255,6 +256,16 @@ def _refuse_unless_payable(authorisation: Authorisation, allocation: Allocation 
         )
 
 
+def payable(authorisation: Authorisation, allocation: Allocation | None = None) -> bool:
+    """Whether a payment could be recorded now (the rule ``record_disbursement`` enforces): the
+    authorisation in force or expired, the allocation (if given) active and still short of money."""
+    if authorisation.status not in PAYABLE:
+        return False
+    if allocation is None:
+        return True
+    return allocation.state == AllocationState.ACTIVE and allocation.outstanding_fen > 0
+
+
 def allocation_state_label(state: AllocationState) -> str:
     labels = {
         AllocationState.ACTIVE: _("active"),
@@ -431,6 +442,44 @@ def record_bulk(
             sa.select(Disbursement).where(Disbursement.batch == batch).order_by(Disbursement.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class BulkShare:
+    """One community's part of a bulk payment, as ``record_bulk`` would pay it."""
+
+    community_code: str
+    community_name: str
+    lacking_fen: int
+    share_fen: int
+
+
+def preview_bulk(
+    authorisation: Authorisation, amount_fen: int, paid_on: dt.date, reference: str
+) -> list[BulkShare]:
+    """What ``record_bulk`` would pay each community (same checks, same order, same spread), without
+    recording or locking anything: the page shows it before the officer confirms."""
+    _refuse_unless_payable(authorisation)
+    _check_payment(authorisation, amount_fen, paid_on, reference)
+    rows = db.session.execute(
+        sa.select(
+            Jurisdiction.code,
+            Jurisdiction.name,
+            (Allocation.amount_fen - Allocation.carried_fen - Allocation.disbursed_fen).label("lacking"),
+        )
+        .join(Jurisdiction, Jurisdiction.id == Allocation.community_id)
+        .where(Allocation.authorisation_id == authorisation.id, Allocation.state == AllocationState.ACTIVE)
+        .order_by(Allocation.id)
+    ).all()
+    weights = [max(0, row.lacking) for row in rows]
+    if amount_fen > sum(weights):
+        raise _over_payment(amount_fen, sum(weights))
+    shares = formula.spread(amount_fen, weights)
+    return [
+        BulkShare(row.code, row.name, weight, share)
+        for row, weight, share in zip(rows, weights, shares, strict=True)
+        if share > 0
+    ]
 
 
 # --- receipts ----------------------------------------------------------------------------------
