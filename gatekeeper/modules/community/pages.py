@@ -1,0 +1,387 @@
+"""Pages of a community and a street: the community head's "our community" (本社区准入事项), one
+community's view for those who may see it, looking up a number, the street officer's overview, and
+the public's published (公示) lists.
+
+The community's items come from ``authorisations.community.community_view`` (one query); they are
+filtered, sorted and paged here in memory, since the whole list is loaded anyway for the counts by
+kind and the flags. The public pages use the public layout (no script, no log-in) and speak Chinese
+unless ``?lang=en``.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from gatekeeper.core import clock
+from gatekeeper.core.db import write_intent
+from gatekeeper.core.errors import RateLimited
+from gatekeeper.core.i18n import current_lang, normalise
+from gatekeeper.core.labels import label
+from gatekeeper.core.permissions import permission, public, user
+from gatekeeper.core.ratelimit import hit
+from gatekeeper.core.web import PER_PAGE_CHOICES, ListPage, NavItem, list_page, page_url
+from gatekeeper.extensions import db
+from gatekeeper.modules.accounts.models import Role
+from gatekeeper.modules.authorisations.community import CommunityView, community_view
+from gatekeeper.modules.authorisations.models import Authorisation
+from gatekeeper.modules.authorisations.operations import get_by_number, verification_code
+from gatekeeper.modules.authorisations.permissions import (
+    can_see_authorisation,
+    can_see_community_list,
+    visible_authorisations,
+)
+from gatekeeper.modules.catalogue.models import Kind
+from gatekeeper.modules.community import operations as ops
+from gatekeeper.modules.community.permissions import (
+    can_look_up_number,
+    can_see_own_community,
+    can_see_street_overview,
+)
+from gatekeeper.modules.funds import workflow as funds_workflow
+from gatekeeper.modules.jurisdictions.models import Jurisdiction, Level
+from gatekeeper.modules.verification import operations as verification
+
+bp = Blueprint("community_pages", __name__)
+PAGES = [bp]
+NAV = [
+    NavItem("community_pages.home", _l("Our community"), roles=(Role.COMMUNITY_HEAD,), order=10),
+    NavItem("community_pages.street", _l("Our street"), roles=(Role.STREET_OFFICER,), order=10),
+]
+HOME = {Role.COMMUNITY_HEAD: "community_pages.home", Role.STREET_OFFICER: "community_pages.street"}
+
+#: Payments to confirm shown at first (the oldest); ``?payments=all`` shows every one.
+PAYMENTS_SHOWN = 10
+#: Look-ups of numbers a user may make in a minute (each says whether a number exists).
+LOOKUPS_PER_MINUTE = 30
+
+
+# --- the community's items: filtered, sorted and paged in memory ----------------------------------
+
+
+def _number(item) -> str:
+    return item.authorisation.number
+
+
+ITEM_SORTS: dict[str, Callable[[Any], Any]] = {
+    "end": lambda i: (i.authorisation.valid_to, _number(i)),
+    "number": _number,
+    "department": lambda i: (i.authorisation.department.name, _number(i)),
+    "kind": lambda i: (i.authorisation.kind.value, _number(i)),
+    "title": lambda i: (i.authorisation.title, _number(i)),
+    "allocated": lambda i: (i.allocation.amount_fen if i.allocation else -1, _number(i)),
+}
+ITEM_FILTERS = ("kind", "department", "flagged")
+
+
+def _positive(name: str, default: int) -> int:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and int(value) > 0 else default
+
+
+def chosen_sort(sorts, default_sort: str) -> str:
+    """``?sort=`` when it names one of ``sorts`` (``-key`` descending), else ``default_sort``."""
+    chosen = request.args.get("sort", default_sort)
+    return chosen if chosen.lstrip("-") in sorts else default_sort
+
+
+def paged(items: list, *, sorts, default_sort: str, keep=(), per_page=25, presorted=False) -> ListPage:
+    """``items`` sorted by ``?sort=`` (``sorts`` maps keys to sort-key functions; ``presorted``: the
+    query sorted them already), cut to ``?page=`` / ``?per_page=``: the ``ListPage`` the list macros
+    expect, for a list already in memory."""
+    chosen = chosen_sort(sorts, default_sort)
+    ordered = items
+    if not presorted:
+        ordered = sorted(items, key=sorts[chosen.lstrip("-")], reverse=chosen.startswith("-"))
+    size = _positive("per_page", per_page)
+    size = size if size in PER_PAGE_CHOICES else per_page
+    pages = max(1, math.ceil(len(ordered) / size))
+    page = min(_positive("page", 1), pages)
+    args = {k: request.args[k] for k in (*keep, "sort", "per_page", "page") if request.args.get(k)}
+    return ListPage(
+        items=ordered[(page - 1) * size : page * size],
+        total=len(ordered),
+        page=page,
+        per_page=size,
+        sort=chosen,
+        sorts=tuple(sorts),
+        args=args,
+    )
+
+
+def _filters(view: CommunityView) -> dict[str, str]:
+    kinds = {kind.value for kind in Kind}
+    departments = {item.authorisation.department.code for item in view.items}
+    kind = request.args.get("kind", "")
+    department = request.args.get("department", "")
+    return {
+        "kind": kind if kind in kinds else "",
+        "department": department if department in departments else "",
+        "flagged": "1" if request.args.get("flagged") == "1" else "",
+    }
+
+
+def _shown(view: CommunityView, chosen: dict[str, str]) -> list:
+    """The items the filters keep (``flagged``: money overdue or ending within 30 days)."""
+    expiring = set(view.expiring_soon)
+
+    def keep(item) -> bool:
+        a = item.authorisation
+        return (
+            (not chosen["kind"] or a.kind.value == chosen["kind"])
+            and (not chosen["department"] or a.department.code == chosen["department"])
+            and (not chosen["flagged"] or item.funds_overdue or a.number in expiring)
+        )
+
+    return [item for item in view.items if keep(item)]
+
+
+def _visible(actor, items: list) -> set[int]:
+    """The ids of the listed items whose page ``actor`` may open: one query for the page's rows."""
+    ids = [item.authorisation.id for item in items]
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Authorisation.id).where(Authorisation.id.in_(ids), visible_authorisations(actor))
+        )
+    )
+
+
+def _money(view: CommunityView) -> dict[str, int]:
+    """The money of every item in force, added up (fen)."""
+    allocations = [item.allocation for item in view.items if item.allocation]
+    return {
+        "allocated_fen": sum(a.amount_fen for a in allocations),
+        "paid_fen": sum(a.paid_fen for a in allocations),
+        "confirmed_fen": sum(a.confirmed_fen for a in allocations),
+        "outstanding_fen": sum(a.outstanding_fen for a in allocations),
+    }
+
+
+def render_view(view: CommunityView, *, own: bool):
+    """The page of one community's items in force (the head's home when ``own``, with the payments
+    to confirm); ``?print=1``: every item on one page, without filters."""
+    chosen = _filters(view)
+    printing = request.args.get("print") == "1"
+    listing = paged(
+        view.items if printing else _shown(view, chosen),
+        sorts=ITEM_SORTS,
+        default_sort="end",
+        keep=ITEM_FILTERS,
+    )
+    if printing:
+        listing.items, listing.per_page = sorted(view.items, key=ITEM_SORTS["end"]), max(len(view.items), 1)
+    payments, payments_total = [], 0
+    if own:
+        shown = None if request.args.get("payments") == "all" else PAYMENTS_SHOWN
+        payments, payments_total = ops.payments_to_answer(view.community, limit=shown)
+    for payment in payments:
+        payment.actions = funds_workflow.allowed_actions(payment.state)
+    departments = {(i.authorisation.department.code, i.authorisation.department.name) for i in view.items}
+    return render_template(
+        "community/view.html",
+        view=view,
+        own=own,
+        listing=listing,
+        chosen=chosen,
+        expiring=set(view.expiring_soon),
+        counts=view.counts,
+        overdue=sum(1 for i in view.items if i.funds_overdue),
+        visible=_visible(user(), listing.items),
+        payments=payments,
+        payments_total=payments_total,
+        departments=sorted(departments),
+        kinds=[(kind.value, kind) for kind in Kind],
+        kind_options=[(kind.value, label(kind)) for kind in Kind],
+        totals=_money(view),
+        printing=printing,
+        filter_url=lambda **args: url_for(request.endpoint, **(request.view_args or {}), **args),
+    )
+
+
+@bp.route("/community")
+@permission(can_see_own_community)
+def home():
+    """What is authorised in the head's community now (本社区准入事项), with money and flags."""
+    return render_view(community_view(user().jurisdiction), own=True)
+
+
+def load_community(code: str) -> Jurisdiction | None:
+    """The community with this code (``None`` for anything else: a street, an unknown or unprintable code)."""
+    if not code.isprintable():
+        return None
+    return db.session.scalar(
+        sa.select(Jurisdiction).where(Jurisdiction.code == code, Jurisdiction.level == Level.COMMUNITY)
+    )
+
+
+@bp.route("/communities/<code>")
+@permission(can_see_community_list, load=load_community)
+def community(community_):
+    """One community's items in force, read-only, for whoever may see its list."""
+    actor = user()
+    own = actor.role == Role.COMMUNITY_HEAD and actor.jurisdiction_id == community_.id
+    return render_view(community_view(community_), own=own)
+
+
+# --- looking up a number ---------------------------------------------------------------------------
+
+
+def _lookup_community() -> Jurisdiction | None:
+    """The community a look-up asks about: ``?community=`` if the user may see its list, else the
+    head's own; ``None`` for others."""
+    actor = user()
+    code = (request.args.get("community") or "").strip()
+    if code and code.isprintable():
+        found = load_community(code[:32])
+        if found is not None and can_see_community_list(actor, found):
+            return found
+    if actor.role == Role.COMMUNITY_HEAD:
+        return actor.jurisdiction
+    return None
+
+
+@bp.route("/lookup")
+@permission(can_look_up_number)
+def lookup():
+    """A number typed by hand: its page when the user may see it; else whether it is in force and
+    whether it covers the community, and nothing more (no department, no title: the public page
+    says those only to the holder of the verification code)."""
+    actor = user()
+    number = normalise_number(request.args.get("number"))
+    place = _lookup_community()
+    if not number:
+        return render_template("community/lookup.html", number="", place=place, answer=None)
+    try:
+        with write_intent():
+            hit("lookup", f"user:{actor.id}", limit=LOOKUPS_PER_MINUTE, window=verification.RATE_WINDOW)
+            db.session.commit()
+    except RateLimited as exc:
+        db.session.rollback()
+        page = render_template("community/lookup.html", number=number, place=place, answer=None, limited=exc)
+        return page, 429
+    authorisation = get_by_number(number) if len(number) <= 40 and number.isprintable() else None
+    if authorisation is not None and can_see_authorisation(actor, authorisation):
+        detail = page_url("authorisations_pages.detail", number=authorisation.number)
+        if detail:
+            return redirect(detail, 303)
+    answer = lookup_answer(authorisation, place)
+    return render_template("community/lookup.html", number=number, place=place, answer=answer)
+
+
+def normalise_number(text: str | None) -> str:
+    """A number as typed from paper: full-width made half-width, spaces dropped, upper case."""
+    if not text:
+        return ""
+    cleaned = "".join(c for c in unicodedata.normalize("NFKC", text) if not c.isspace())
+    return cleaned.upper()[:60]
+
+
+def lookup_answer(authorisation: Authorisation | None, place: Jurisdiction | None) -> dict | None:
+    """What a look-up may say: the live status, and whether ``place`` is in the scope."""
+    if authorisation is None:
+        return None
+    status, not_yet_valid = verification.live_status(authorisation, clock.today())
+    in_scope = None
+    if place is not None:
+        _checked, in_scope = verification.check_community(authorisation, place.code)
+    return {
+        "number": authorisation.number,
+        "status": status,
+        "not_yet_valid": not_yet_valid,
+        "in_scope": in_scope,
+        "valid_to": authorisation.valid_to,
+    }
+
+
+# --- the street's overview -------------------------------------------------------------------------
+
+
+@bp.route("/street")
+@permission(can_see_street_overview)
+def street():
+    """The street officer's overview: per community the items in force by kind, money and flags; the
+    totals row adds up the whole street, whatever page is shown."""
+    sort = chosen_sort(ops.STREET_SORTS, "code")
+    overview = ops.street_overview(user().jurisdiction, sort=sort)
+    listing = paged(overview.rows, sorts=ops.STREET_SORTS, default_sort="code", per_page=50, presorted=True)
+    return render_template("community/street.html", overview=overview, listing=listing, kinds=list(Kind))
+
+
+# --- public pages: the published lists ---------------------------------------------------------------
+
+#: The public pages load their stylesheets and nothing else; no script at all.
+PUBLIC_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+OTHER_LANGUAGE = {"zh": ("en", "English"), "en": ("zh", "中文")}
+
+
+def public_page(template: str, status: int = 200, **context):
+    """A page in the public layout, in the language asked for (``?lang=``, else Chinese by default)."""
+    lang = current_lang()
+    other, switch_label = OTHER_LANGUAGE[lang]
+    chosen = normalise(request.args.get("lang"))
+    values = {**request.args.to_dict(), **(request.view_args or {}), "lang": other}
+    response = make_response(
+        render_template(
+            template,
+            lang=lang,
+            switch_url=url_for(request.endpoint, **values),
+            switch_label=switch_label,
+            switch_lang=other,
+            lang_args={"lang": chosen} if chosen else {},
+            **context,
+        ),
+        status,
+    )
+    response.headers["Content-Security-Policy"] = PUBLIC_CSP
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+PUBLIC_SORTS = {
+    "code": Jurisdiction.code,
+    "name": (Jurisdiction.name, Jurisdiction.code),
+}
+
+
+@bp.route("/public/communities")
+@public
+def public_index():
+    """Every community under a gate, searchable by name or code: the way to its published list."""
+    q = "".join(c for c in (request.args.get("q") or "") if c.isprintable()).strip()[:60]
+    street_code = "".join(c for c in (request.args.get("street") or "") if c.isprintable()).strip()[:32]
+    listing = list_page(
+        ops.public_communities(q, street_code),
+        sorts=PUBLIC_SORTS,
+        default_sort="code",
+        keep=("q", "street", "lang"),
+    )
+    return public_page(
+        "community/public_index.html", listing=listing, q=q, street=street_code, streets=ops.public_streets()
+    )
+
+
+@bp.route("/public/communities/<code>")
+@public
+def public_list(code: str):
+    """The published (公示) list of one community: every authorisation in force there."""
+    found = load_community(code[:32])
+    if found is None or not db.session.scalar(
+        sa.select(sa.literal(True)).where(Jurisdiction.id == found.id, ops.under_a_gate())
+    ):
+        return public_page("community/public_not_found.html", 404, code=code)
+    view = community_view(found)
+    codes = {item.authorisation.number: verification_code(item.authorisation.number) for item in view.items}
+    groups = [(kind, [i for i in view.items if i.authorisation.kind == kind]) for kind in Kind]
+    groups = [(kind, listed) for kind, listed in groups if listed]
+    return public_page("community/public_list.html", view=view, codes=codes, groups=groups)
