@@ -13,19 +13,27 @@ from gatekeeper.extensions import db
 from gatekeeper.modules.accounts import operations as ops
 from gatekeeper.modules.accounts.models import Deputy, Role, User
 from gatekeeper.modules.accounts.permissions import (
+    can_disable_user,
+    can_edit_user,
+    can_enable_user,
     can_list_deputies,
     can_manage_users,
     can_name_deputy,
+    can_reset_password,
     can_see_self,
 )
 from gatekeeper.modules.accounts.schemas import (
     CreatedUserSchema,
     DeputyInputSchema,
     DeputySchema,
+    PasswordResetResultSchema,
+    PasswordResetSchema,
     TokenRequestSchema,
     TokenSchema,
     UserInputSchema,
+    UserListArgs,
     UserSchema,
+    UserUpdateSchema,
 )
 from gatekeeper.modules.jurisdictions.models import Department, Gate, Jurisdiction
 
@@ -66,12 +74,20 @@ def me():
     return user()
 
 
+class UserQuery(UserListArgs, PageArgs):
+    pass
+
+
 @blp.route("/users")
 @blp.response(200, list_schema(UserSchema))
 @permission(can_manage_users)
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(UserQuery, location="query")
 def list_users(args):
-    return paginate(sa.select(User).order_by(User.username), args)
+    """Users (admin), filtered by role, active, department or a part of the user name or name."""
+    stmt = ops.users_query(
+        role=args.get("role"), active=args.get("active"), department=args.get("department"), q=args.get("q")
+    )
+    return paginate(stmt.order_by(User.username), args)
 
 
 def _lookup(model, code, field):
@@ -141,3 +157,71 @@ def name_deputy(data):
 @blp.arguments(PageArgs, location="query")
 def list_deputies(args):
     return paginate(sa.select(Deputy).order_by(Deputy.starts_on.desc(), Deputy.id), args)
+
+
+@blp.route("/users/<username>")
+@blp.response(200, UserSchema)
+@permission(can_manage_users)
+def get_user(username):
+    """One user (admin)."""
+    return ops.get_user(username)
+
+
+@blp.route("/users/<username>", methods=["PATCH"])
+@blp.response(200, UserSchema)
+@permission(can_edit_user)
+@blp.arguments(UserUpdateSchema)
+def update_user(data, username):
+    """Change a user's name, role or attachments (admin).
+
+    The rules of creation hold: an officer needs a department, the committee and its office a gate, a
+    community head a community, a street officer a street (422 with the field otherwise); ``null``
+    clears an attachment. Attachments the role does not use are dropped. A change of role or
+    attachment ends every session of the user. Nobody changes their own role.
+    """
+    account = ops.get_user(username)
+    ops.update_user(account, data, actor=user())
+    db.session.commit()
+    return account
+
+
+@blp.route("/users/<username>/disable", methods=["POST"])
+@blp.response(200, UserSchema)
+@permission(can_disable_user)
+def disable_user(username):
+    """Disable a user (admin).
+
+    Their browser sessions end at once and their API tokens stop working; the admin cannot disable
+    themselves (422).
+    """
+    account = ops.get_user(username)
+    ops.set_active(account, False, actor=user())
+    db.session.commit()
+    return account
+
+
+@blp.route("/users/<username>/enable", methods=["POST"])
+@blp.response(200, UserSchema)
+@permission(can_enable_user)
+def enable_user(username):
+    """Enable a disabled user again (admin); they log in anew."""
+    account = ops.get_user(username)
+    ops.set_active(account, True, actor=user())
+    db.session.commit()
+    return account
+
+
+@blp.route("/users/<username>/password", methods=["POST"])
+@blp.response(200, PasswordResetResultSchema)
+@permission(can_reset_password)
+@blp.arguments(PasswordResetSchema)
+def reset_password(data, username):
+    """Set a user's password (admin).
+
+    Without ``password`` one is generated and returned once. Every browser session of the user ends;
+    API tokens stay (disable the user to stop those).
+    """
+    account = ops.get_user(username)
+    password = ops.reset_password(account, data["password"], actor=user())
+    db.session.commit()
+    return {"username": account.username, "password": password if data["password"] is None else ""}

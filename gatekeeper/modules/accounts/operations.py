@@ -10,7 +10,8 @@ from werkzeug.security import check_password_hash
 
 from gatekeeper.core import audit, clock
 from gatekeeper.core.auth import hash_password
-from gatekeeper.core.errors import Conflict, ValidationFailed
+from gatekeeper.core.db import contains_pattern
+from gatekeeper.core.errors import Conflict, NotFound, ValidationFailed
 from gatekeeper.core.sessions import end_user_sessions
 from gatekeeper.extensions import db
 from gatekeeper.modules.accounts.models import GATE_ROLES, VOTING_ROLES, Deputy, Role, SessionEnd, User
@@ -27,6 +28,97 @@ def _user_view(user: User) -> dict:
         "gate": user.gate.code if user.gate else None,
         "active": user.active,
     }
+
+
+#: What each role is attached to; the first names are required (see ``attachment_problems``), a
+#: committee seat may also name the department the member sits for (hence recusal).
+ROLE_ATTACHMENTS: dict[Role, tuple[str, ...]] = {
+    Role.OFFICER: ("department",),
+    Role.SECRETARIAT: ("gate", "department"),
+    Role.MEMBER: ("gate", "department"),
+    Role.CHAIR: ("gate", "department"),
+    Role.COMMUNITY_HEAD: ("jurisdiction",),
+    Role.STREET_OFFICER: ("jurisdiction",),
+    Role.ADMIN: (),
+}
+ATTACHMENTS = {"department": Department, "jurisdiction": Jurisdiction, "gate": Gate}
+
+
+def attachment_problems(
+    role: Role, department: Department | None, jurisdiction: Jurisdiction | None, gate: Gate | None
+) -> dict[str, list[str]]:
+    """What a user of ``role`` lacks: a department for an officer, a gate for the committee and its
+    office, a community for a community head, a street for a street officer."""
+    problems: dict[str, list[str]] = {}
+    if role == Role.OFFICER and department is None:
+        problems["department"] = [_("a department officer needs a department")]
+    if role in GATE_ROLES and gate is None:
+        problems["gate"] = [_("committee roles need a gate")]
+    if role == Role.COMMUNITY_HEAD and (jurisdiction is None or jurisdiction.level != Level.COMMUNITY):
+        problems["jurisdiction"] = [_("a community head needs a community")]
+    if role == Role.STREET_OFFICER and (jurisdiction is None or jurisdiction.level != Level.STREET):
+        problems["jurisdiction"] = [_("a street officer needs a street")]
+    return problems
+
+
+def resolve_attachments(data: dict) -> dict:
+    """The department, jurisdiction and gate named by code in ``data`` (only the keys present; ``None``
+    stays ``None``); an unknown code is a problem of its field."""
+    found: dict = {}
+    problems: dict[str, list[str]] = {}
+    for key, model in ATTACHMENTS.items():
+        if key not in data:
+            continue
+        code = data[key]
+        if code is None or not str(code).strip():
+            found[key] = None
+            continue
+        row = db.session.scalar(sa.select(model).where(model.code == str(code).strip()))
+        if row is None:
+            problems[key] = [_("unknown code %(code)s", code=code)]
+        found[key] = row
+    if problems:
+        raise ValidationFailed(fields=problems)
+    return found
+
+
+def for_role(role: Role, attachments: dict) -> dict:
+    """Only the attachments ``role`` uses (a community head keeps no department, an admin nothing)."""
+    return {key: (attachments.get(key) if key in ROLE_ATTACHMENTS[role] else None) for key in ATTACHMENTS}
+
+
+def get_user(username: str) -> User:
+    """The user with this name (404 otherwise)."""
+    found = db.session.scalar(sa.select(User).where(User.username == (username or "").strip().lower()))
+    if found is None:
+        raise NotFound(_("No user %(name)s.", name=username))
+    return found
+
+
+def users_query(
+    *,
+    role: Role | None = None,
+    active: bool | None = None,
+    department: str | None = None,
+    q: str | None = None,
+) -> sa.Select:
+    """Users, optionally of a role, active or not, of a department (code), or whose user name or name
+    contains ``q``."""
+    stmt = sa.select(User)
+    if role is not None:
+        stmt = stmt.where(User.role == role)
+    if active is not None:
+        stmt = stmt.where(User.active == active)
+    if department:
+        stmt = stmt.where(
+            User.department_id.in_(sa.select(Department.id).where(Department.code == department))
+        )
+    if q and q.strip():
+        pattern = contains_pattern(q.strip())
+        stmt = stmt.where(
+            sa.or_(User.username.ilike(pattern, escape="\\"), User.name.ilike(pattern, escape="\\"))
+        )
+    return stmt
 
 
 def create_user(
@@ -48,15 +140,7 @@ def create_user(
             code="username_taken",
             fields={"username": [_("already taken")]},
         )
-    problems = {}
-    if role == Role.OFFICER and department is None:
-        problems["department"] = [_("a department officer needs a department")]
-    if role in GATE_ROLES and gate is None:
-        problems["gate"] = [_("committee roles need a gate")]
-    if role == Role.COMMUNITY_HEAD and (jurisdiction is None or jurisdiction.level != Level.COMMUNITY):
-        problems["jurisdiction"] = [_("a community head needs a community")]
-    if role == Role.STREET_OFFICER and (jurisdiction is None or jurisdiction.level != Level.STREET):
-        problems["jurisdiction"] = [_("a street officer needs a street")]
+    problems = attachment_problems(role, department, jurisdiction, gate)
     if password is not None and len(password) < 8:
         problems["password"] = [_("at least 8 characters")]
     if problems:
@@ -77,6 +161,21 @@ def create_user(
     db.session.add(user)
     audit.record("user.create", user, actor=actor, after=_user_view(user))
     return user, password
+
+
+def add_user(data: dict, *, actor) -> tuple[User, str]:
+    """Create a user from a form or API body (attachments by code; those the role does not use are
+    left out); returns the user and the password (generated when none was given)."""
+    named = {key: data.get(key) for key in ROLE_ATTACHMENTS[data["role"]]}
+    attachments = for_role(data["role"], resolve_attachments(named))
+    return create_user(
+        username=data["username"],
+        name=data["name"],
+        role=data["role"],
+        password=data.get("password"),
+        actor=actor,
+        **attachments,
+    )
 
 
 def set_password(user: User, password: str, *, actor) -> None:
@@ -112,6 +211,55 @@ def set_active(user: User, active: bool, *, actor) -> User:
     if not active:
         end_user_sessions(user, SessionEnd.DISABLED, actor=actor)
     return user
+
+
+def update_user(user: User, data: dict, *, actor) -> User:
+    """Change a user's name, role and attachments (``department``, ``jurisdiction``, ``gate`` by code;
+    a key left out keeps its value, ``None`` clears it), with the rules of creation.
+
+    Attachments the new role does not use are dropped. When the role or an attachment changes, what
+    the user may do changes: their session version moves and every session of theirs ends.
+    """
+    before = _user_view(user)
+    role = data.get("role", user.role)
+    found = resolve_attachments({key: data[key] for key in ROLE_ATTACHMENTS[role] if key in data})
+    current = {"department": user.department, "jurisdiction": user.jurisdiction, "gate": user.gate}
+    attachments = for_role(role, {**current, **found})
+    problems = attachment_problems(role, **attachments)
+    if actor is not None and user.id == actor.id and role != user.role:
+        problems["role"] = [_("you cannot change your own role")]
+    name = data.get("name", user.name).strip()
+    if not name:
+        problems["name"] = [_("a name is needed")]
+    if problems:
+        raise ValidationFailed(fields=problems)
+    rights = (role, *(getattr(row, "id", None) for row in attachments.values()))
+    rights_before = (user.role, user.department_id, user.jurisdiction_id, user.gate_id)
+    user.name = name
+    user.role = role
+    user.department, user.jurisdiction, user.gate = (
+        attachments["department"],
+        attachments["jurisdiction"],
+        attachments["gate"],
+    )
+    after = _user_view(user)
+    if after == before:
+        return user
+    ended = 0
+    if rights != rights_before:
+        user.session_version += 1
+        # No SessionEnd of its own (it would need a migration): the session ends as if expired.
+        ended = end_user_sessions(user, SessionEnd.EXPIRED, actor=actor)
+    audit.record("user.update", user, actor=actor, before=before, after={**after, "sessions_ended": ended})
+    return user
+
+
+def reset_password(user: User, password: str | None = None, *, actor) -> str:
+    """The admin sets a new password (generated when none is given, then shown once); every session of
+    the user ends. Returns the password."""
+    password = password or secrets.token_urlsafe(12)
+    set_password(user, password, actor=actor)
+    return password
 
 
 #: Roles whose holders may act for a member: committee colleagues, or the member's department staff.

@@ -7,6 +7,10 @@
 | sits_at(gate)           | the secretariat, a member or the chair of that gate              |
 | is_secretariat_of(gate) | the committee office of that gate                                |
 | can_manage_users        | admin                                                            |
+| can_edit_user           | admin                                                            |
+| can_disable_user        | admin, never themselves                                          |
+| can_enable_user         | admin                                                            |
+| can_reset_password      | admin                                                            |
 | can_name_deputy         | members and the chair (for themselves), admin (for anyone)       |
 | can_list_deputies       | the committee and its office, admin                              |
 """
@@ -33,6 +37,23 @@ def is_secretariat_of(user: User, gate_id: int | None) -> bool:
 
 
 def can_manage_users(user: User) -> bool:
+    return is_admin(user)
+
+
+def can_edit_user(user: User, _target: User | None = None) -> bool:
+    return is_admin(user)
+
+
+def can_disable_user(user: User, target: User | None = None) -> bool:
+    """The admin disables anyone but themselves (nobody locks the last door from inside)."""
+    return is_admin(user) and (target is None or target.id != user.id)
+
+
+def can_enable_user(user: User, _target: User | None = None) -> bool:
+    return is_admin(user)
+
+
+def can_reset_password(user: User, _target: User | None = None) -> bool:
     return is_admin(user)
 
 

@@ -75,3 +75,39 @@ class DeputyInputSchema(Schema):
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
     reason = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class UserUpdateSchema(Schema):
+    """A change of a user (admin): any of the fields; ``null`` clears an attachment."""
+
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    role = fields.Enum(Role, by_value=True)
+    department = fields.String(allow_none=True, metadata={"description": "department code"})
+    jurisdiction = fields.String(
+        allow_none=True,
+        metadata={"description": "community (community head) or street (street officer) code"},
+    )
+    gate = fields.String(allow_none=True, metadata={"description": "gate code (secretariat, member, chair)"})
+
+
+class UserListArgs(Schema):
+    role = fields.Enum(Role, by_value=True)
+    active = fields.Boolean()
+    department = fields.String(metadata={"description": "department code"})
+    q = fields.String(
+        validate=validate.Length(max=60), metadata={"description": "part of the user name or name"}
+    )
+
+
+class PasswordResetSchema(Schema):
+    password = fields.String(
+        load_default=None,
+        validate=validate.Length(min=8, max=200),
+        load_only=True,
+        metadata={"description": "the new password; generated when left out"},
+    )
+
+
+class PasswordResetResultSchema(Schema):
+    username = fields.String()
+    password = fields.String(metadata={"description": "shown once; empty when the password was given"})

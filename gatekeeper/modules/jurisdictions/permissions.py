@@ -6,6 +6,9 @@
 | communities, the calendar      |                              |
 | change a gate's settings       | admin                        |
 | load a calendar year           | admin                        |
+| create and change departments  | admin                        |
+| create, change and move        | admin                        |
+| streets and communities        |                              |
 """
 
 from __future__ import annotations
@@ -22,4 +25,12 @@ def can_edit_gate(user, _gate=None) -> bool:
 
 
 def can_load_calendar(user) -> bool:
+    return is_admin(user)
+
+
+def can_manage_departments(user, _department=None) -> bool:
+    return is_admin(user)
+
+
+def can_manage_jurisdictions(user, _jurisdiction=None) -> bool:
     return is_admin(user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
@@ -135,6 +136,83 @@ class CalendarYearSchema(Schema):
         ]
         if weekdays:
             raise ValidationError({"days": [f"make-up workdays must be weekend days: {', '.join(weekdays)}"]})
+
+
+#: Codes of departments and jurisdictions: letters, digits, ``-`` and ``_`` (a code is part of a path).
+CODE = validate.Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$",
+    error=_l("1 to 32 letters, digits, - or _, starting with a letter or digit"),
+)
+
+
+class DepartmentInputSchema(Schema):
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    jurisdiction = fields.String(
+        required=True, metadata={"description": "code of the city, district or street it belongs to"}
+    )
+
+
+class DepartmentUpdateSchema(Schema):
+    """A change of a department: its name or jurisdiction (its code never changes)."""
+
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    jurisdiction = fields.String(metadata={"description": "code of the city, district or street"})
+
+
+#: The levels an admin creates below a gate.
+EDITABLE_LEVELS = (Level.STREET, Level.COMMUNITY)
+
+
+class JurisdictionDetailSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    level = fields.Enum(Level, by_value=True)
+    parent = fields.Function(lambda j: j.parent.code if j.parent else None)
+    parent_name = fields.Function(lambda j: j.parent.name if j.parent else None)
+    path = fields.String()
+    type = fields.Enum(CommunityType, by_value=True, attribute="community_type", allow_none=True)
+    households = fields.Integer(allow_none=True)
+    area_m2 = fields.Integer(allow_none=True)
+    office_area_m2 = fields.Integer(allow_none=True)
+
+
+class _JurisdictionFacts(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    parent = fields.String(
+        metadata={"description": "a street's district, a community's street (code); a change moves it"}
+    )
+    type = fields.Enum(CommunityType, by_value=True, metadata={"description": "communities only"})
+    households = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=0, max=1_000_000),
+        metadata={"description": "communities only"},
+    )
+    area_m2 = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=10_000_000),
+        metadata={"description": "building area, m²"},
+    )
+    office_area_m2 = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=0, max=10_000_000),
+        metadata={"description": "office part, m²"},
+    )
+
+
+class JurisdictionInputSchema(_JurisdictionFacts):
+    """A new street (below a district) or community (below a street)."""
+
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    level = fields.Enum(Level, by_value=True, required=True, validate=validate.OneOf(EDITABLE_LEVELS))
+    parent = fields.String(
+        required=True, metadata={"description": "the district (street) or street (community)"}
+    )
+
+
+class JurisdictionUpdateSchema(_JurisdictionFacts):
+    """A change of a street or community: any of its facts; ``parent`` moves it (with what is below)."""
 
 
 class CalendarArgs(Schema):
