@@ -15,12 +15,13 @@ from flask_babel import lazy_gettext as _l
 
 def _tables() -> dict[type, Callable[[], dict]]:
     from gatekeeper.modules.accounts.models import Role
+    from gatekeeper.modules.attachments.models import AttachmentKind
     from gatekeeper.modules.authorisations.models import AuthorisationStatus as A
     from gatekeeper.modules.catalogue.models import ChangeAction, DutyRole, Kind, StandardBasis, Standing
     from gatekeeper.modules.catalogue.models import VersionState as V
     from gatekeeper.modules.committee.models import DecisionOutcome, MeetingKind, RulingOutcome, VoteChoice
     from gatekeeper.modules.funds.models import AllocationState, DisbursementState
-    from gatekeeper.modules.jurisdictions.models import CommunityType, Level
+    from gatekeeper.modules.jurisdictions.models import CommunityType, DayKind, Level
     from gatekeeper.modules.requests.models import FundingBasis, Outcome, ScopeType, Severity
     from gatekeeper.modules.requests.models import RequestState as S
     from gatekeeper.modules.supervision.models import ReportState as R
@@ -116,6 +117,7 @@ def _tables() -> dict[type, Callable[[], dict]]:
             CommunityType.URBAN: _l("Urban community"),
             CommunityType.RURAL: _l("Village"),
         },
+        DayKind: lambda: {DayKind.HOLIDAY: _l("Holiday"), DayKind.WORKDAY: _l("Make-up working day")},
         Level: lambda: {
             Level.CITY: _l("City"),
             Level.DISTRICT: _l("District or county"),
@@ -130,6 +132,12 @@ def _tables() -> dict[type, Callable[[], dict]]:
             Role.COMMUNITY_HEAD: _l("Community head"),
             Role.STREET_OFFICER: _l("Street officer"),
             Role.ADMIN: _l("Administrator"),
+        },
+        AttachmentKind: lambda: {
+            AttachmentKind.LEGAL_BASIS: _l("Legal basis document"),
+            AttachmentKind.PLAN: _l("Work plan"),
+            AttachmentKind.FUNDING: _l("Budget or funding document"),
+            AttachmentKind.OTHER: _l("Other document"),
         },
         R: lambda: {
             R.RECEIVED: _l("Received"),
@@ -191,6 +199,11 @@ _TONES = {
     "unfounded": "ended",
     "rectified": "good",
     "closed": "ended",
+    # catalogue changes (立改废释)
+    "add": "good",
+    "amend": "attention",
+    "remove": "bad",
+    "interpret": "wait",
 }
 
 
