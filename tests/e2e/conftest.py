@@ -57,9 +57,11 @@ def live(tmp_path_factory) -> LiveServer:
     app = build_app(f"sqlite:///{path}", TESTING=False)
     prepare(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = url  # verification links and QR codes lead to this server
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}")
+    yield LiveServer(app=app, url=url)
     server.shutdown()
     thread.join(timeout=10)
     from gatekeeper.extensions import db
