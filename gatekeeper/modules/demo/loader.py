@@ -5,8 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import sqlalchemy as sa
+
 from gatekeeper.core import clock
+from gatekeeper.extensions import db
+from gatekeeper.modules.accounts.models import User
 from gatekeeper.modules.demo.district import load_district
+from gatekeeper.modules.demo.meetings import load_reports, schedule_open_reviews
 from gatekeeper.modules.demo.payments import load_payments
 from gatekeeper.modules.demo.requests import load_requests
 from gatekeeper.modules.demo.requests_plan import HISTORY_DAYS
@@ -22,4 +27,11 @@ def load_demo(password: str) -> str:
     with clock.frozen(today - dt.timedelta(days=HISTORY_DAYS + SET_UP_BEFORE_DAYS)):
         load_district(password, calendar_years=range(today.year - 1, today.year + 2))
     summary = load_requests()
-    return summary + "\n" + load_payments(random.Random(PAYMENTS_SEED))
+    money = load_payments(random.Random(PAYMENTS_SEED))
+    users = {u.username: u for u in db.session.scalars(sa.select(User))}
+    agendas = schedule_open_reviews(users["secretariat"])
+    reports = load_reports(users["head"])
+    db.session.flush()
+    return "\n".join(
+        (summary, money, f"Demo agendas: {agendas}.", f"Demo reports: {reports} from {users['head'].name}.")
+    )

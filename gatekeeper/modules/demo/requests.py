@@ -24,6 +24,7 @@ from gatekeeper.modules.authorisations.models import Authorisation
 from gatekeeper.modules.committee import operations as committee_ops
 from gatekeeper.modules.committee.models import DecisionOutcome, RulingOutcome, VoteChoice
 from gatekeeper.modules.demo.district import officer_username
+from gatekeeper.modules.demo.meetings import Agendas, answer
 from gatekeeper.modules.demo.requests_plan import Plan, Step, plan_requests, read_specs
 from gatekeeper.modules.jurisdictions.operations import working_calendar
 from gatekeeper.modules.requests import operations as ops
@@ -77,6 +78,7 @@ class _Runner:
         self.users = {user.username: user for user in db.session.scalars(sa.select(User))}
         self.requests: dict[int, AdmissionRequest] = {}
         self.checked: set[int] = set()
+        self.agendas = Agendas(self.users["secretariat"])
 
     def user(self, username: str) -> User:
         return self.users[username]
@@ -107,7 +109,10 @@ class _Runner:
         self._expect(plan, step, run)
 
     def _submit(self, plan: Plan, step: Step) -> None:
-        _req, run, comparison = ops.submit_request(self.requests[plan.index], actor=self._filer(plan))
+        response = answer(plan.spec.get("fix")) if step.action == "resubmit" else ""
+        _req, run, comparison = ops.submit_request(
+            self.requests[plan.index], actor=self._filer(plan), response=response
+        )
         if run.outcome == Outcome.BLOCKED:
             self._fail(plan, step, f"the submission is blocked: {self._codes(run)}")
         self._expect(plan, step, run)
@@ -123,7 +128,9 @@ class _Runner:
         ops.update_request(self.requests[plan.index], plan.patch, actor=self._filer(plan))
 
     def _accept(self, plan: Plan, step: Step) -> None:
-        ops.accept_request(self.requests[plan.index], actor=self.user("secretariat"))
+        req = ops.accept_request(self.requests[plan.index], actor=self.user("secretariat"))
+        if plan.expected != RequestState.IN_REVIEW:  # those still in review are scheduled at the end
+            self.agendas.schedule_round(req, plan.steps, step.at)
 
     def _recuse(self, plan: Plan, step: Step) -> None:
         reason = plan.spec["recuse"][step.member]

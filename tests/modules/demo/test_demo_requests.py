@@ -232,3 +232,51 @@ def test_money_was_paid_received_disputed_and_is_owed(demo):
     assert 0 < totals["outstanding_fen"] < totals["allocated_fen"]
     assert db.session.scalar(sa.select(sa.func.sum(Allocation.amount_fen))) == totals["allocated_fen"]
     assert "Demo money:" in demo.summary
+
+
+def test_every_round_the_members_voted_on_was_on_an_agenda(demo):
+    """Sittings and written votes: each voted round sits on one, and no vote came after a written
+    vote's last day."""
+    from gatekeeper.modules.committee.models import Meeting, MeetingItem, MeetingKind
+
+    voted = set(db.session.execute(sa.select(Vote.request_id, Vote.round).distinct()).all())
+    items = db.session.execute(
+        sa.select(MeetingItem.request_id, MeetingItem.round, Meeting.kind, Meeting.on_date).join(Meeting)
+    ).all()
+    on_agenda = {(request_id, round_) for request_id, round_, _kind, _day in items}
+    assert voted <= on_agenda
+    kinds = Counter(kind for _r, _n, kind, _d in items)
+    assert kinds[MeetingKind.MEETING] >= 10 and kinds[MeetingKind.WRITTEN] >= 10
+    closing = {(r, n): day for r, n, kind, day in items if kind == MeetingKind.WRITTEN}
+    for vote in db.session.scalars(sa.select(Vote)):
+        if (vote.request_id, vote.round) in closing:
+            assert clock.local_date(vote.cast_at) <= closing[(vote.request_id, vote.round)]
+
+
+def test_requests_in_review_wait_at_a_sitting_or_in_a_written_vote(demo):
+    """Overdue ones at next week's sitting, those being voted on in an open written vote."""
+    from gatekeeper.modules.committee.meetings import schedule_of
+    from gatekeeper.modules.committee.models import MeetingKind
+
+    in_review = [r for r in requests() if r.state == RequestState.IN_REVIEW]
+    places = Counter(getattr(schedule_of(r), "kind", None) for r in in_review)
+    assert places[MeetingKind.MEETING] >= 1 and places[MeetingKind.WRITTEN] >= 1
+    for req in in_review:
+        meeting = schedule_of(req)
+        if meeting is not None and meeting.kind == MeetingKind.WRITTEN:
+            assert meeting.on_date >= clock.today(), "members can still vote on what is in review"
+        if req.due_date < clock.today():
+            assert meeting is not None and meeting.kind == MeetingKind.MEETING
+
+
+def test_resubmissions_answer_the_return_and_the_head_has_reported(demo):
+    from gatekeeper.modules.requests.models import RequestRevision
+    from gatekeeper.modules.supervision.models import Report
+
+    answers = db.session.scalars(
+        sa.select(RequestRevision.response).where(RequestRevision.response != "")
+    ).all()
+    assert answers and all(text.endswith("请予审议。") for text in answers)
+    reports = db.session.scalars(sa.select(Report)).all()
+    assert len(reports) == 3 and {r.community.code for r in reports} == {"LJ0101"}
+    assert any(r.department is None and r.department_name for r in reports)
