@@ -7,7 +7,8 @@ loads only the compiled ``messages.mo``.
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
+from flask_babel import get_translations
 
 from gatekeeper.extensions import babel
 
@@ -39,10 +40,28 @@ def current_lang() -> str:
     return select_locale()
 
 
+def _translations():
+    """The catalogue of this request's language, looked up once per request (a page says a thousand
+    words; Flask-Babel would find the catalogue again for each). Inside ``force_locale`` it is
+    looked up afresh, as Flask-Babel does."""
+    forced = getattr(g.get("_flask_babel"), "forced_babel_locale", None)
+    if forced is not None:
+        return get_translations()
+    found = g.get("gk_translations")
+    if found is None:
+        found = g.gk_translations = get_translations()
+    return found
+
+
 def init_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(
         app, locale_selector=select_locale, default_locale="zh", default_timezone=app.config["TIMEZONE"]
+    )
+    app.jinja_env.install_gettext_callables(
+        lambda text: _translations().ugettext(text),
+        lambda singular, plural, n: _translations().ungettext(singular, plural, n),
+        newstyle=True,
     )
 
     @app.after_request

@@ -150,7 +150,7 @@ def _tables() -> dict[type, Callable[[], dict]]:
     }
 
 
-_TABLES: dict[type, Callable[[], dict]] | None = None
+_TABLES: dict[type, dict] | None = None
 
 
 def label(value: enum.Enum | None) -> str:
@@ -159,11 +159,12 @@ def label(value: enum.Enum | None) -> str:
     if value is None:
         return ""
     if _TABLES is None:
-        _TABLES = _tables()
+        # Built once: the lazy strings are worded in the reader's language each time they are read.
+        _TABLES = {cls: make() for cls, make in _tables().items()}
     table = _TABLES.get(type(value))
     if table is None:
         raise KeyError(f"no label for {type(value).__name__}")
-    return str(table()[value])
+    return str(table[value])
 
 
 #: Badge colour families: good (green), wait (blue), attention (amber), bad (red), ended (grey).

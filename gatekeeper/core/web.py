@@ -328,11 +328,13 @@ def list_page(
     per_page: int = 25,
     count_stmt: sa.Select | None = None,
     keep: Iterable[str] = (),
+    rows: bool = False,
 ) -> ListPage:
     """One page of ``stmt``, sorted by ``?sort=key`` or ``?sort=-key`` (``sorts`` maps keys to a column or
     a tuple of columns; unknown keys fall back to ``default_sort``); ``?page=``, ``?per_page=``.
 
     Two queries, whatever the number of rows. ``keep`` names the filter arguments that links keep.
+    ``rows``: the SELECT names several entities or columns; the items are its rows (tuples).
     """
     chosen = request.args.get("sort", default_sort)
     if chosen.lstrip("-") not in sorts:
@@ -347,10 +349,11 @@ def list_page(
     total = db.session.scalar(count_stmt) or 0
     pages = max(1, math.ceil(total / size))
     page = min(_int_arg("page", 1), pages)
-    rows = db.session.scalars(stmt.order_by(None).order_by(*order).limit(size).offset((page - 1) * size))
+    ordered = stmt.order_by(None).order_by(*order).limit(size).offset((page - 1) * size)
+    found = db.session.execute(ordered).unique().all() if rows else db.session.scalars(ordered).unique().all()
     args = {k: request.args[k] for k in (*keep, "sort", "per_page", "page") if request.args.get(k)}
     return ListPage(
-        items=list(rows.unique().all()),
+        items=list(found),
         total=total,
         page=page,
         per_page=size,

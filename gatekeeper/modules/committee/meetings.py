@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import lazyload
 
 from gatekeeper.core import audit, clock
 from gatekeeper.core.db import lock_row
@@ -133,6 +134,7 @@ def schedules_of(reqs: Iterable[AdmissionRequest]) -> dict[int, Meeting]:
             ),
         )
         .where(MeetingItem.request_id.in_(ids))
+        .options(lazyload("*"))  # lists show the meeting itself, not who created it
     )
     return {request_id: meeting for request_id, meeting in rows}
 

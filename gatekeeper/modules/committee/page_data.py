@@ -73,7 +73,7 @@ def with_department(stmt: sa.Select, *, findings: bool = True) -> sa.Select:
     """Join the department (sorting and filtering by it), and load each row's findings with it if
     asked; the gate (the user's own, already in the session) is not joined to every row."""
     stmt = stmt.join(Department, R.department_id == Department.id).options(
-        contains_eager(R.department).lazyload(Department.jurisdiction), lazyload(R.gate)
+        contains_eager(R.department).lazyload(Department.jurisdiction), lazyload(R.gate), lazyload(R.varies)
     )
     if findings:
         stmt = stmt.options(selectinload(R.latest_check).selectinload(CheckRun.findings))

@@ -356,7 +356,7 @@ def queue():
     tab = _tab(tabs, counts)
     filters = data.filter_args()
     stmt = data.filtered(queue_data.statement(me, tab, seats), filters)
-    per_page = 10 if tab == "awaiting" else 25  # an item in full, or a row of a table
+    per_page = 10 if tab in ("awaiting", "decide") else 25  # items to act on, or rows of a history
     listing = list_page(stmt, sorts=queue_data.SORTS, default_sort="due", keep=FILTERS, per_page=per_page)
     return render_template(
         "committee/queue.html",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g
 from sqlalchemy.orm import aliased, lazyload
 
 from gatekeeper.extensions import db
@@ -105,6 +106,20 @@ def _not_filing(department_id, req) -> sa.ColumnElement[bool]:
     return sa.or_(department_id.is_(None), department_id != req.department_id)
 
 
+def _unrecused_seat(member, r) -> sa.ColumnElement[bool]:
+    """``member`` holds a seat on request ``r`` that is not recused (filing department, conflict)."""
+    declared = sa.exists().where(
+        Recusal.request_id == r.id, Recusal.round == r.review_round, Recusal.member_id == member.id
+    )
+    return sa.and_(
+        member.gate_id == r.gate_id,
+        member.role.in_(VOTING_ROLES),
+        member.active,
+        _not_filing(member.department_id, r),
+        ~declared,
+    )
+
+
 @functools.cache
 def quorum_reached(gate_id: int, rule: str) -> sa.Select:
     """The ids of the requests in review at ``gate_id`` whose quorum (by ``rule``) is reached, as
@@ -113,16 +128,7 @@ def quorum_reached(gate_id: int, rule: str) -> sa.Select:
     voted, the eligible whose vote is in. Two grouped passes, not a subquery per request. The statement
     depends on nothing else, so it is built once (building it costs more than running it)."""
     r, member, caster = aliased(AdmissionRequest), aliased(User), aliased(User)
-    declared = sa.exists().where(
-        Recusal.request_id == r.id, Recusal.round == r.review_round, Recusal.member_id == member.id
-    )
-    seat_clear = sa.and_(
-        member.gate_id == r.gate_id,
-        member.role.in_(VOTING_ROLES),
-        member.active,
-        _not_filing(member.department_id, r),
-        ~declared,
-    )
+    seat_clear = _unrecused_seat(member, r)
     in_review = (r.state == S.IN_REVIEW, r.gate_id == gate_id)
     clear = (
         sa.select(r.id.label("request_id"), sa.func.count(member.id).label("seats"))
@@ -131,17 +137,26 @@ def quorum_reached(gate_id: int, rule: str) -> sa.Select:
         .group_by(r.id)
         .subquery("clear_seats")
     )
+    # The votes of this round of the requests in review: start from those requests (a few hundred at
+    # most), so the database looks votes up by request instead of scanning every vote ever cast.
+    reviewing = (
+        sa.select(r.id, r.review_round, r.gate_id, r.department_id)
+        .where(*in_review)
+        .cte(f"reviewing_{gate_id}")
+        .prefix_with("MATERIALIZED")
+    )
+    current = aliased(AdmissionRequest, reviewing)
     cast = (
         sa.select(
-            r.id.label("request_id"),
-            sa.func.count(sa.case((_not_filing(caster.department_id, r), 1))).label("voted"),
-            sa.func.count(sa.case((caster.department_id == r.department_id, 1))).label("tainted"),
+            current.id.label("request_id"),
+            sa.func.count(sa.case((_not_filing(caster.department_id, current), 1))).label("voted"),
+            sa.func.count(sa.case((caster.department_id == current.department_id, 1))).label("tainted"),
         )
-        .join(Vote, sa.and_(Vote.request_id == r.id, Vote.round == r.review_round))
-        .join(member, sa.and_(member.id == Vote.member_id, seat_clear))
+        .select_from(current)
+        .join(Vote, sa.and_(Vote.request_id == current.id, Vote.round == current.review_round))
+        .join(member, sa.and_(member.id == Vote.member_id, _unrecused_seat(member, current)))
         .join(caster, caster.id == Vote.cast_by_id)
-        .where(*in_review)
-        .group_by(r.id)
+        .group_by(current.id)
         .subquery("cast_votes")
     )
     voted = sa.func.coalesce(cast.c.voted, 0)
@@ -163,14 +178,24 @@ def ready_to_decide(user: User, seats: list[User]) -> sa.ColumnElement[bool]:
     gates = sorted({s.gate_id for s in chair_seats(seats)})
     if not gates:
         return sa.false()
-    rules = {
-        g.id: gate_settings(g.settings)["quorum"]
-        for g in db.session.scalars(sa.select(Gate).where(Gate.id.in_(gates)))
-    }
     conditions = [R.state == S.IN_REVIEW, R.gate_id.in_(gates), _no_row(Recusal, user.id)]
     if user.department_id is not None:
         conditions.append(R.department_id != user.department_id)
-    return sa.and_(*conditions, sa.or_(*(R.id.in_(quorum_reached(g, rules[g])) for g in gates)))
+    return sa.and_(*conditions, R.id.in_(_quorate(tuple(gates))))
+
+
+def _quorate(gates: tuple[int, ...]) -> list[int]:
+    """The requests in review at these gates whose quorum is reached: asked once per page (the tab
+    counts and the list then filter by these ids instead of planning the quorum again)."""
+    cache = g.setdefault("gk_quorate", {})
+    if gates not in cache:
+        rules = {
+            gate.id: gate_settings(gate.settings)["quorum"]
+            for gate in db.session.scalars(sa.select(Gate).where(Gate.id.in_(gates)))
+        }
+        reached = sa.union(*(quorum_reached(gate_id, rules[gate_id]) for gate_id in gates))
+        cache[gates] = sorted(db.session.scalars(reached))
+    return cache[gates]
 
 
 # --- counting and loading -------------------------------------------------------------------------

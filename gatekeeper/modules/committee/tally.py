@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from gatekeeper.extensions import db
 from gatekeeper.modules.accounts.models import VOTING_ROLES, User
@@ -51,12 +51,17 @@ class Tally:
         return asdict(self)
 
 
+#: What a tally reads of a member: the user and their department's code, nothing joined beyond.
+MEMBER_ONLY = (lazyload("*"), joinedload(User.department).lazyload("*"))
+
+
 def committee_members(req: AdmissionRequest) -> list[User]:
     return list(
         db.session.scalars(
             sa.select(User)
             .where(User.gate_id == req.gate_id, User.role.in_(VOTING_ROLES), User.active)
             .order_by(User.role.desc(), User.username)
+            .options(*MEMBER_ONLY)
         )
     )
 
@@ -103,11 +108,11 @@ def tallies(reqs: list[AdmissionRequest]) -> dict[int, Tally]:
     ids = [r.id for r in reqs]
     current = sa.and_(AdmissionRequest.id == Vote.request_id, AdmissionRequest.review_round == Vote.round)
     votes: dict[int, dict[int, Vote]] = {}
-    for vote in db.session.scalars(
-        sa.select(Vote)
+    # Plain rows (what ``_count`` reads of a vote), not ORM objects: a list of requests reads many.
+    for vote in db.session.execute(
+        sa.select(Vote.request_id, Vote.member_id, Vote.cast_by_id, Vote.choice, Vote.comment)
         .join(AdmissionRequest, current)
         .where(Vote.request_id.in_(ids))
-        .options(lazyload(Vote.member), lazyload(Vote.cast_by))
     ):
         votes.setdefault(vote.request_id, {})[vote.member_id] = vote
     declared: dict[int, set[int]] = {}
@@ -129,12 +134,14 @@ def tallies(reqs: list[AdmissionRequest]) -> dict[int, Tally]:
         sa.select(User)
         .where(User.gate_id.in_(gate_ids), User.role.in_(VOTING_ROLES), User.active)
         .order_by(User.role.desc(), User.username)
+        .options(*MEMBER_ONLY)
     ):
         members.setdefault(member.gate_id, []).append(member)
     cast_by = {m.id: m for seats in members.values() for m in seats}
     others = {v.cast_by_id for by_member in votes.values() for v in by_member.values()} - set(cast_by)
     if others:
-        cast_by.update({u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(others)))})
+        casters = sa.select(User).where(User.id.in_(others)).options(*MEMBER_ONLY)
+        cast_by.update({u.id: u for u in db.session.scalars(casters)})
     settings = {
         gate.id: gate_settings(gate.settings)
         for gate in db.session.scalars(sa.select(Gate).where(Gate.id.in_(gate_ids)))

@@ -88,19 +88,12 @@ class StreetOverview:
 STREET_SORTS = ("code", "name", "households", "items", "expiring", "overdue_items", *MONEY)
 
 
-def street_overview(street: Jurisdiction, *, sort: str = "code") -> StreetOverview:
-    """Every community of ``street`` with its items in force counted by kind, their money and flags.
-
-    One query, whatever the number of communities and items. ``sort`` is a key of ``STREET_SORTS``,
-    ``-key`` for descending; the community code breaks ties.
-    """
-    today = clock.today()
+def _per_community(today: dt.date, communities) -> sa.Select:
+    """Per community (of the ``communities`` ids): its items in force counted by kind, their flags
+    and their money, grouped in SQL."""
     soon = today + dt.timedelta(days=EXPIRING_DAYS)
-    communities = sa.select(Jurisdiction.id).where(
-        Jurisdiction.parent_id == street.id, Jurisdiction.level == Level.COMMUNITY
-    )
     count_if = lambda condition: sa.func.count(sa.case((condition, 1)))  # noqa: E731
-    per_community = (
+    return (
         sa.select(
             AuthorisationCommunity.community_id.label("community_id"),
             sa.func.count(Authorisation.id).label("items"),
@@ -120,12 +113,78 @@ def street_overview(street: Jurisdiction, *, sort: str = "code") -> StreetOvervi
             sa.and_(
                 Allocation.authorisation_id == Authorisation.id,
                 Allocation.community_id == AuthorisationCommunity.community_id,
+                # said again of the allocations, so they are read by community, not all of them
+                Allocation.community_id.in_(communities),
             ),
         )
         .where(in_force(today), AuthorisationCommunity.community_id.in_(communities))
         .group_by(AuthorisationCommunity.community_id)
-        .subquery()
     )
+
+
+def _row(values, code: str, name: str, households: int) -> StreetRow:
+    return StreetRow(
+        code=code,
+        name=name,
+        households=households,
+        kinds={kind.value: int(values.get(f"kind_{kind.value}") or 0) for kind in Kind},
+        **{name: int(values.get(name) or 0) for name in (*COUNTS, *MONEY)},
+    )
+
+
+def community_summary(community: Jurisdiction) -> StreetRow:
+    """One community's items in force counted by kind, with their flags and money: one query."""
+    found = db.session.execute(_per_community(clock.today(), [community.id])).first()
+    values = dict(found._mapping) if found is not None else {}
+    return _row(values, community.code, community.name, community.households or 0)
+
+
+def items_in_force(community: Jurisdiction, today: dt.date) -> sa.Select:
+    """The authorisations in force in ``community`` with their allocation there, as rows of
+    ``(Authorisation, Allocation | None)`` (department loaded, for listing and sorting)."""
+    return (
+        sa.select(Authorisation, Allocation)
+        .join(AuthorisationCommunity, AuthorisationCommunity.authorisation_id == Authorisation.id)
+        .join(Department, Department.id == Authorisation.department_id)
+        .outerjoin(
+            Allocation,
+            sa.and_(Allocation.authorisation_id == Authorisation.id, Allocation.community_id == community.id),
+        )
+        .where(AuthorisationCommunity.community_id == community.id, in_force(today))
+        .options(
+            sa.orm.lazyload("*"),
+            sa.orm.contains_eager(Authorisation.department),
+            sa.orm.lazyload(Allocation.community),
+        )
+    )
+
+
+def departments_in_force(community: Jurisdiction, today: dt.date) -> list[tuple[str, str]]:
+    """The departments with an item in force in ``community``, as (code, name), for its filter."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            sa.select(Department.code, Department.name)
+            .join(Authorisation, Authorisation.department_id == Department.id)
+            .join(AuthorisationCommunity, AuthorisationCommunity.authorisation_id == Authorisation.id)
+            .where(AuthorisationCommunity.community_id == community.id, in_force(today))
+            .distinct()
+            .order_by(Department.code)
+        )
+    ]
+
+
+def street_overview(street: Jurisdiction, *, sort: str = "code") -> StreetOverview:
+    """Every community of ``street`` with its items in force counted by kind, their money and flags.
+
+    One query, whatever the number of communities and items. ``sort`` is a key of ``STREET_SORTS``,
+    ``-key`` for descending; the community code breaks ties.
+    """
+    today = clock.today()
+    communities = sa.select(Jurisdiction.id).where(
+        Jurisdiction.parent_id == street.id, Jurisdiction.level == Level.COMMUNITY
+    )
+    per_community = _per_community(today, communities).subquery()
     numbers = [column.name for column in per_community.c if column.name != "community_id"]
     columns = {
         "code": Jurisdiction.code,
@@ -145,15 +204,7 @@ def street_overview(street: Jurisdiction, *, sort: str = "code") -> StreetOvervi
     overview = StreetOverview(street=street, as_of=today)
     for row in rows:
         values = row._mapping
-        overview.rows.append(
-            StreetRow(
-                code=values["code"],
-                name=values["name"],
-                households=int(values["households"]),
-                kinds={kind.value: int(values[f"kind_{kind.value}"]) for kind in Kind},
-                **{name: int(values[name]) for name in (*COUNTS, *MONEY)},
-            )
-        )
+        overview.rows.append(_row(values, values["code"], values["name"], int(values["households"])))
     return overview
 
 

@@ -2,18 +2,18 @@
 community's view for those who may see it, looking up a number, the street officer's overview, and
 the public's published (公示) lists.
 
-The community's items come from ``authorisations.community.community_view`` (one query); they are
-filtered, sorted and paged here in memory, since the whole list is loaded anyway for the counts by
-kind and the flags. The public pages use the public layout (no script, no log-in) and speak Chinese
+A community's items are filtered, sorted and paged in SQL; their counts by kind, flags and money come
+from one GROUP BY (``community.operations``), so the page costs the same few queries however many
+items are in force. The street's overview (a street has tens of communities) is sorted and paged in
+memory. The public pages use the public layout (no script, no log-in) and speak Chinese
 unless ``?lang=en``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import unicodedata
-from collections.abc import Callable
-from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
@@ -29,7 +29,7 @@ from gatekeeper.core.ratelimit import hit
 from gatekeeper.core.web import PER_PAGE_CHOICES, ListPage, NavItem, list_page, page_url
 from gatekeeper.extensions import db
 from gatekeeper.modules.accounts.models import Role
-from gatekeeper.modules.authorisations.community import CommunityView, community_view
+from gatekeeper.modules.authorisations.community import EXPIRING_DAYS, Item, community_view
 from gatekeeper.modules.authorisations.models import Authorisation
 from gatekeeper.modules.authorisations.operations import get_by_number, verification_code
 from gatekeeper.modules.authorisations.permissions import (
@@ -45,7 +45,9 @@ from gatekeeper.modules.community.permissions import (
     can_see_street_overview,
 )
 from gatekeeper.modules.funds import workflow as funds_workflow
-from gatekeeper.modules.jurisdictions.models import Jurisdiction, Level
+from gatekeeper.modules.funds.balances import overdue_condition
+from gatekeeper.modules.funds.models import Allocation
+from gatekeeper.modules.jurisdictions.models import Department, Jurisdiction, Level
 from gatekeeper.modules.verification import operations as verification
 
 bp = Blueprint("community_pages", __name__)
@@ -62,20 +64,17 @@ PAYMENTS_SHOWN = 10
 LOOKUPS_PER_MINUTE = 30
 
 
-# --- the community's items: filtered, sorted and paged in memory ----------------------------------
+# --- the community's items: filtered, sorted and paged in SQL ---------------------------------------
 
 
-def _number(item) -> str:
-    return item.authorisation.number
-
-
-ITEM_SORTS: dict[str, Callable[[Any], Any]] = {
-    "end": lambda i: (i.authorisation.valid_to, _number(i)),
-    "number": _number,
-    "department": lambda i: (i.authorisation.department.name, _number(i)),
-    "kind": lambda i: (i.authorisation.kind.value, _number(i)),
-    "title": lambda i: (i.authorisation.title, _number(i)),
-    "allocated": lambda i: (i.allocation.amount_fen if i.allocation else -1, _number(i)),
+#: Sort keys of a community's items and their columns (the number breaks ties).
+ITEM_SORTS: dict[str, tuple] = {
+    "end": (Authorisation.valid_to, Authorisation.number),
+    "number": (Authorisation.number,),
+    "department": (Department.name, Authorisation.number),
+    "kind": (Authorisation.kind, Authorisation.number),
+    "title": (Authorisation.title, Authorisation.number),
+    "allocated": (sa.func.coalesce(Allocation.amount_fen, -1), Authorisation.number),
 }
 ITEM_FILTERS = ("kind", "department", "flagged")
 
@@ -115,33 +114,6 @@ def paged(items: list, *, sorts, default_sort: str, keep=(), per_page=25, presor
     )
 
 
-def _filters(view: CommunityView) -> dict[str, str]:
-    kinds = {kind.value for kind in Kind}
-    departments = {item.authorisation.department.code for item in view.items}
-    kind = request.args.get("kind", "")
-    department = request.args.get("department", "")
-    return {
-        "kind": kind if kind in kinds else "",
-        "department": department if department in departments else "",
-        "flagged": "1" if request.args.get("flagged") == "1" else "",
-    }
-
-
-def _shown(view: CommunityView, chosen: dict[str, str]) -> list:
-    """The items the filters keep (``flagged``: money overdue or ending within 30 days)."""
-    expiring = set(view.expiring_soon)
-
-    def keep(item) -> bool:
-        a = item.authorisation
-        return (
-            (not chosen["kind"] or a.kind.value == chosen["kind"])
-            and (not chosen["department"] or a.department.code == chosen["department"])
-            and (not chosen["flagged"] or item.funds_overdue or a.number in expiring)
-        )
-
-    return [item for item in view.items if keep(item)]
-
-
 def _visible(actor, items: list) -> set[int]:
     """The ids of the listed items whose page ``actor`` may open: one query for the page's rows."""
     ids = [item.authorisation.id for item in items]
@@ -154,53 +126,70 @@ def _visible(actor, items: list) -> set[int]:
     )
 
 
-def _money(view: CommunityView) -> dict[str, int]:
-    """The money of every item in force, added up (fen)."""
-    allocations = [item.allocation for item in view.items if item.allocation]
+def _chosen(departments: list[tuple[str, str]]) -> dict[str, str]:
+    """The filters asked for, when they name a kind or a department of the list."""
+    kind = request.args.get("kind", "")
+    department = request.args.get("department", "")
     return {
-        "allocated_fen": sum(a.amount_fen for a in allocations),
-        "paid_fen": sum(a.paid_fen for a in allocations),
-        "confirmed_fen": sum(a.confirmed_fen for a in allocations),
-        "outstanding_fen": sum(a.outstanding_fen for a in allocations),
+        "kind": kind if kind in {k.value for k in Kind} else "",
+        "department": department if department in {code for code, _name in departments} else "",
+        "flagged": "1" if request.args.get("flagged") == "1" else "",
     }
 
 
-def render_view(view: CommunityView, *, own: bool):
+def _where(chosen: dict[str, str], soon: dt.date) -> list[sa.ColumnElement[bool]]:
+    """The filters as WHERE clauses (``flagged``: money overdue or ending within 30 days)."""
+    where = []
+    if chosen["kind"]:
+        where.append(Authorisation.kind == Kind(chosen["kind"]))
+    if chosen["department"]:
+        where.append(Department.code == chosen["department"])
+    if chosen["flagged"]:
+        where.append(
+            sa.or_(sa.and_(Allocation.id.is_not(None), overdue_condition()), Authorisation.valid_to <= soon)
+        )
+    return where
+
+
+def render_view(community: Jurisdiction, *, own: bool):
     """The page of one community's items in force (the head's home when ``own``, with the payments
-    to confirm); ``?print=1``: every item on one page, without filters."""
-    chosen = _filters(view)
+    to confirm); ``?print=1``: every item on one page, without filters. A constant number of queries:
+    the counts, flags and money in one GROUP BY, the page of items, the departments for the filter."""
+    today = clock.today()
+    soon = today + dt.timedelta(days=EXPIRING_DAYS)
+    summary = ops.community_summary(community)
+    departments = ops.departments_in_force(community, today)
+    chosen = _chosen(departments)
     printing = request.args.get("print") == "1"
-    listing = paged(
-        view.items if printing else _shown(view, chosen),
-        sorts=ITEM_SORTS,
-        default_sort="end",
-        keep=ITEM_FILTERS,
-    )
+    stmt = ops.items_in_force(community, today)
     if printing:
-        listing.items, listing.per_page = sorted(view.items, key=ITEM_SORTS["end"]), max(len(view.items), 1)
+        rows = db.session.execute(stmt.order_by(*ITEM_SORTS["end"])).all()
+        listing = ListPage(rows, len(rows), 1, max(len(rows), 1), "end", tuple(ITEM_SORTS), {})
+    else:
+        stmt = stmt.where(*_where(chosen, soon))
+        listing = list_page(stmt, sorts=ITEM_SORTS, default_sort="end", keep=ITEM_FILTERS, rows=True)
+    listing.items = [Item(authorisation, allocation) for authorisation, allocation in listing.items]
     payments, payments_total = [], 0
     if own:
         shown = None if request.args.get("payments") == "all" else PAYMENTS_SHOWN
-        payments, payments_total = ops.payments_to_answer(view.community, limit=shown)
+        payments, payments_total = ops.payments_to_answer(community, limit=shown)
     for payment in payments:
         payment.actions = funds_workflow.allowed_actions(payment.state)
-    departments = {(i.authorisation.department.code, i.authorisation.department.name) for i in view.items}
     return render_template(
         "community/view.html",
-        view=view,
+        community=community,
+        as_of=today,
         own=own,
         listing=listing,
         chosen=chosen,
-        expiring=set(view.expiring_soon),
-        counts=view.counts,
-        overdue=sum(1 for i in view.items if i.funds_overdue),
+        soon=soon,
+        summary=summary,
         visible=_visible(user(), listing.items),
         payments=payments,
         payments_total=payments_total,
-        departments=sorted(departments),
+        departments=departments,
         kinds=[(kind.value, kind) for kind in Kind],
         kind_options=[(kind.value, label(kind)) for kind in Kind],
-        totals=_money(view),
         printing=printing,
         filter_url=lambda **args: url_for(request.endpoint, **(request.view_args or {}), **args),
     )
@@ -210,7 +199,7 @@ def render_view(view: CommunityView, *, own: bool):
 @permission(can_see_own_community)
 def home():
     """What is authorised in the head's community now (本社区准入事项), with money and flags."""
-    return render_view(community_view(user().jurisdiction), own=True)
+    return render_view(user().jurisdiction, own=True)
 
 
 def load_community(code: str) -> Jurisdiction | None:
@@ -228,7 +217,7 @@ def community(community_):
     """One community's items in force, read-only, for whoever may see its list."""
     actor = user()
     own = actor.role == Role.COMMUNITY_HEAD and actor.jurisdiction_id == community_.id
-    return render_view(community_view(community_), own=own)
+    return render_view(community_, own=own)
 
 
 # --- looking up a number ---------------------------------------------------------------------------
