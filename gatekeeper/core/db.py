@@ -119,6 +119,13 @@ def refers_to_code(column, model, code: str) -> sa.ColumnElement[bool]:
     return column.in_(sa.select(model.id).where(model.code == code))
 
 
+def contains(text: str, *columns) -> sa.ColumnElement[bool]:
+    """Any of ``columns`` contains ``text``, ignoring case; LIKE wildcards in ``text`` match themselves
+    (a search box's filter)."""
+    pattern = contains_pattern(text)
+    return sa.or_(*(column.ilike(pattern, escape="\\") for column in columns))
+
+
 def contains_pattern(text: str) -> str:
     """A LIKE pattern matching ``text`` anywhere, its wildcards escaped (use ``escape="\\"``)."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

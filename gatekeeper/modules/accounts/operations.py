@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash
 
 from gatekeeper.core import audit, clock
 from gatekeeper.core.auth import hash_password
-from gatekeeper.core.db import contains_pattern
+from gatekeeper.core.db import contains
 from gatekeeper.core.errors import Conflict, NotFound, ValidationFailed
 from gatekeeper.core.sessions import end_user_sessions
 from gatekeeper.extensions import db
@@ -114,10 +114,7 @@ def users_query(
             User.department_id.in_(sa.select(Department.id).where(Department.code == department))
         )
     if q and q.strip():
-        pattern = contains_pattern(q.strip())
-        stmt = stmt.where(
-            sa.or_(User.username.ilike(pattern, escape="\\"), User.name.ilike(pattern, escape="\\"))
-        )
+        stmt = stmt.where(contains(q.strip(), User.username, User.name))
     return stmt
 
 

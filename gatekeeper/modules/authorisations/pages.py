@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from gatekeeper.core import clock
-from gatekeeper.core.db import contains_pattern
+from gatekeeper.core.db import contains
 from gatekeeper.core.permissions import Denied, permission, user
 from gatekeeper.core.web import NavItem, PageForm, done, list_page
 from gatekeeper.extensions import db
@@ -115,22 +115,11 @@ def _listing_statement(actor, args) -> sa.Select:
                 AuthorisationCommunity.authorisation_id == Authorisation.id,
                 AuthorisationCommunity.community_id == Jurisdiction.id,
             )
-            .where(
-                sa.or_(
-                    Jurisdiction.code == community,
-                    Jurisdiction.name.ilike(contains_pattern(community), escape="\\"),
-                )
-            )
+            .where(sa.or_(Jurisdiction.code == community, contains(community, Jurisdiction.name)))
         )
     q = (args.get("q") or "").strip()
     if q:
-        pattern = contains_pattern(q)
-        stmt = stmt.where(
-            sa.or_(
-                Authorisation.number.ilike(pattern, escape="\\"),
-                Authorisation.title.ilike(pattern, escape="\\"),
-            )
-        )
+        stmt = stmt.where(contains(q, Authorisation.number, Authorisation.title))
     return stmt
 
 
@@ -196,12 +185,7 @@ def _scope_statement(authorisation: Authorisation, args) -> sa.Select:
     )
     q = (args.get("q") or "").strip()
     if q:
-        pattern = contains_pattern(q)
-        stmt = stmt.where(
-            sa.or_(
-                Jurisdiction.code.ilike(pattern, escape="\\"), Jurisdiction.name.ilike(pattern, escape="\\")
-            )
-        )
+        stmt = stmt.where(contains(q, Jurisdiction.code, Jurisdiction.name))
     if args.get("overdue") == "1":
         stmt = stmt.where(balances.overdue_condition())
     return stmt

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from gatekeeper.core.api import EmptySchema, PageArgs, blueprint, list_schema, paginate
-from gatekeeper.core.db import contains_pattern
+from gatekeeper.core.db import contains
 from gatekeeper.core.errors import NotFound, ValidationFailed
 from gatekeeper.core.permissions import authorize, permission, user
 from gatekeeper.extensions import db
@@ -126,8 +126,7 @@ def _entries_query(version: CatalogueVersion | None, args: dict) -> sa.Select:
     if q:
         stmt = stmt.where(
             sa.or_(
-                CatalogueEntry.title.ilike(contains_pattern(q), escape="\\"),
-                CatalogueEntry.code.ilike(contains_pattern(q), escape="\\"),
+                contains(q, CatalogueEntry.title, CatalogueEntry.code),
                 CatalogueEntry.initials.startswith(q.lower(), autoescape=True),
             )
         )

@@ -17,7 +17,7 @@ from flask import request
 from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from gatekeeper.core import clock
-from gatekeeper.core.db import contains_pattern
+from gatekeeper.core.db import contains
 from gatekeeper.extensions import db
 from gatekeeper.modules.accounts.models import User
 from gatekeeper.modules.catalogue.models import Kind
@@ -64,7 +64,7 @@ def filtered(stmt: sa.Select, filters: dict[str, str]) -> sa.Select:
     q = filters["q"]
     if q:
         number = q.lstrip("#")
-        match = R.title.ilike(contains_pattern(q), escape="\\")
+        match = contains(q, R.title)
         stmt = stmt.where(sa.or_(match, R.id == int(number)) if number.isdigit() else match)
     return stmt
 

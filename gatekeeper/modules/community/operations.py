@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from gatekeeper.core import clock
-from gatekeeper.core.db import contains_pattern
+from gatekeeper.core.db import contains
 from gatekeeper.extensions import db
 from gatekeeper.modules.authorisations.community import EXPIRING_DAYS
 from gatekeeper.modules.authorisations.models import (
@@ -261,13 +261,7 @@ def public_communities(q: str = "", street: str = "") -> sa.Select:
     ``q`` and those of one street (by code)."""
     stmt = sa.select(Jurisdiction).where(Jurisdiction.level == Level.COMMUNITY, under_a_gate())
     if q:
-        pattern = contains_pattern(q)
-        stmt = stmt.where(
-            sa.or_(
-                Jurisdiction.name.like(pattern, escape="\\"),
-                Jurisdiction.code.ilike(pattern, escape="\\"),
-            )
-        )
+        stmt = stmt.where(contains(q, Jurisdiction.name, Jurisdiction.code))
     if street:
         streets = sa.select(Jurisdiction.id).where(
             Jurisdiction.code == street, Jurisdiction.level == Level.STREET

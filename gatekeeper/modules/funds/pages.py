@@ -8,7 +8,6 @@ address (kept when it is one of ours) and the answer goes back there.
 
 from __future__ import annotations
 
-import math
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -19,13 +18,11 @@ from flask_babel import ngettext
 from marshmallow import ValidationError
 
 from gatekeeper.core import clock
-from gatekeeper.core.db import contains_pattern
+from gatekeeper.core.db import contains
 from gatekeeper.core.errors import flatten_messages
 from gatekeeper.core.money import yuan_grouped
 from gatekeeper.core.permissions import authorize, permission, user
 from gatekeeper.core.web import (
-    PER_PAGE_CHOICES,
-    ListPage,
     NavItem,
     PageForm,
     done,
@@ -242,12 +239,7 @@ def payments(authorisation):
         stmt = stmt.where(Disbursement.state == DisbursementState(state))
     community = request.args.get("community", "").strip()
     if community:
-        pattern = contains_pattern(community)
-        stmt = stmt.where(
-            sa.or_(
-                Jurisdiction.code.ilike(pattern, escape="\\"), Jurisdiction.name.ilike(pattern, escape="\\")
-            )
-        )
+        stmt = stmt.where(contains(community, Jurisdiction.code, Jurisdiction.name))
     listing = list_page(stmt, sorts=PAYMENT_SORTS, default_sort="-recorded", keep=("state", "community"))
     return render_template(
         "funds/payments.html",
@@ -265,27 +257,6 @@ def payments(authorisation):
 #: What the summary's table groups by: the columns shown beside the money, and the keys to sort by.
 GROUPINGS = ("department", "community", "authorisation")
 MONEY_KEYS = ("allocated_fen", "disbursed_fen", "confirmed_fen", "outstanding_fen", "overdue_fen")
-
-
-def rows_page(stmt: sa.Select, *, sorts: dict, default_sort: str, keep=(), per_page: int = 25) -> ListPage:
-    """``core.web.list_page`` for rows of several columns (a GROUP BY): two queries."""
-    chosen = request.args.get("sort", default_sort)
-    if chosen.lstrip("-") not in sorts:
-        chosen = default_sort
-    columns = sorts[chosen.lstrip("-")]
-    columns = columns if isinstance(columns, tuple) else (columns,)
-    order = [c.desc() if chosen.startswith("-") else c.asc() for c in columns]
-    size = request.args.get("per_page", "")
-    size = int(size) if size.isdigit() and int(size) in PER_PAGE_CHOICES else per_page
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    pages = max(1, math.ceil(total / size))
-    page = request.args.get("page", "")
-    page = min(int(page), pages) if page.isdigit() and int(page) > 0 else 1
-    rows = db.session.execute(stmt.order_by(*order).limit(size).offset((page - 1) * size)).all()
-    args = {k: request.args[k] for k in (*keep, "sort", "per_page", "page") if request.args.get(k)}
-    return ListPage(
-        items=rows, total=total, page=page, per_page=size, sort=chosen, sorts=tuple(sorts), args=args
-    )
 
 
 def _grouped(by: str, criteria: list) -> tuple[sa.Select, dict, str]:
@@ -343,7 +314,9 @@ def summary():
     authorize(can_filter_funds_summary(actor, filters))
     criteria = [visible_allocations(actor), *balances.summary_criteria(**filters)]
     stmt, sorts, default_sort = _grouped(by, criteria)
-    listing = rows_page(stmt, sorts=sorts, default_sort=default_sort, keep=("by", *SUMMARY_FILTERS))
+    listing = list_page(
+        stmt, sorts=sorts, default_sort=default_sort, keep=("by", *SUMMARY_FILTERS), rows=True
+    )
     totals = db.session.execute(
         sa.select(*balances.balance_columns())
         .select_from(Allocation)

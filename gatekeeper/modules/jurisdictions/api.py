@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from gatekeeper.core.api import PageArgs, blueprint, list_schema, paginate
-from gatekeeper.core.db import contains_pattern
+from gatekeeper.core.db import contains
 from gatekeeper.core.errors import NotFound
 from gatekeeper.core.permissions import permission, user
 from gatekeeper.extensions import db
@@ -148,7 +148,7 @@ def list_communities(args):
         .order_by(Jurisdiction.code)
     )
     if args.get("q"):
-        stmt = stmt.where(Jurisdiction.name.like(contains_pattern(args["q"].strip()), escape="\\"))
+        stmt = stmt.where(contains(args["q"].strip(), Jurisdiction.name))
     return paginate(stmt, args)
 
 

@@ -165,14 +165,14 @@ def update_department(dept: Department, data: dict, *, actor) -> Department:
 def departments_query(q: str | None = None) -> sa.Select:
     """Departments whose name contains ``q`` or whose pinyin initials start with it (``mzj``), or whose
     code is ``q``."""
-    from gatekeeper.core.db import contains_pattern
+    from gatekeeper.core.db import contains
 
     stmt = sa.select(Department)
     if q and q.strip():
         q = q.strip()
         stmt = stmt.where(
             sa.or_(
-                Department.name.like(contains_pattern(q), escape="\\"),
+                contains(q, Department.name),
                 Department.initials.startswith(q.lower(), autoescape=True),
                 sa.func.lower(Department.code) == q.lower(),
             )

@@ -17,7 +17,7 @@ from marshmallow import ValidationError as MarshmallowValidationError
 from sqlalchemy.orm import contains_eager, raiseload, selectinload
 
 from gatekeeper.core import clock
-from gatekeeper.core.db import contains_pattern
+from gatekeeper.core.db import contains
 from gatekeeper.core.errors import ValidationFailed, flatten_messages
 from gatekeeper.core.labels import label
 from gatekeeper.core.web import page_url
@@ -209,7 +209,7 @@ def requests_query(me: User, filters: dict[str, Any], today: dt.date) -> sa.Sele
     if filters["overdue"]:
         stmt = stmt.where(R.state == S.IN_REVIEW, R.due_date < today)
     if filters["q"]:
-        stmt = stmt.where(R.title.ilike(contains_pattern(filters["q"]), escape="\\"))
+        stmt = stmt.where(contains(filters["q"], R.title))
     return stmt
 
 
