@@ -414,6 +414,42 @@ def html_error(error):
     return render_template("errors/error.html", status=status, error=error), status
 
 
+# --- public pages (no log-in: verification, published lists) ------------------------------------
+
+#: What a public page may load: this site's stylesheets and images, nothing else; no script at all.
+PUBLIC_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+#: The language switch names the other language in that language.
+OTHER_LANGUAGE = {"zh": ("en", "English"), "en": ("zh", "中文")}
+
+
+def public_language() -> dict[str, Any]:
+    """What ``base_public.html`` needs: the page's language, the switch to the other one (the same page
+    and query, ``?lang=`` set), and ``lang_args`` for links that keep a language named in the address."""
+    from gatekeeper.core.i18n import current_lang, normalise
+
+    lang = current_lang()
+    other, switch_label = OTHER_LANGUAGE[lang]
+    chosen = normalise(request.args.get("lang"))
+    values = {**request.args.to_dict(), **(request.view_args or {}), "lang": other}
+    return {
+        "lang": lang,
+        "switch_url": url_for(request.endpoint, **values),
+        "switch_label": switch_label,
+        "switch_lang": other,
+        "lang_args": {"lang": chosen} if chosen else {},
+    }
+
+
+def public_headers(response):
+    """A public page's stricter policy; no referrer (a verification address holds its code)."""
+    response.headers["Content-Security-Policy"] = PUBLIC_CSP
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 # --- every answer ---------------------------------------------------------------------------------
 
 #: Pages load scripts, styles, images and fonts from this site only; nothing inline, no frames.

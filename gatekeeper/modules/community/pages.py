@@ -22,11 +22,18 @@ from flask_babel import lazy_gettext as _l
 from gatekeeper.core import clock
 from gatekeeper.core.db import write_intent
 from gatekeeper.core.errors import RateLimited
-from gatekeeper.core.i18n import current_lang, normalise
 from gatekeeper.core.labels import label
 from gatekeeper.core.permissions import permission, public, user
 from gatekeeper.core.ratelimit import hit
-from gatekeeper.core.web import PER_PAGE_CHOICES, ListPage, NavItem, list_page, page_url
+from gatekeeper.core.web import (
+    PER_PAGE_CHOICES,
+    ListPage,
+    NavItem,
+    list_page,
+    page_url,
+    public_headers,
+    public_language,
+)
 from gatekeeper.extensions import db
 from gatekeeper.modules.accounts.models import Role
 from gatekeeper.modules.authorisations.community import EXPIRING_DAYS, Item, community_view
@@ -306,35 +313,11 @@ def street():
 
 # --- public pages: the published lists ---------------------------------------------------------------
 
-#: The public pages load their stylesheets and nothing else; no script at all.
-PUBLIC_CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
-)
-OTHER_LANGUAGE = {"zh": ("en", "English"), "en": ("zh", "中文")}
-
 
 def public_page(template: str, status: int = 200, **context):
     """A page in the public layout, in the language asked for (``?lang=``, else Chinese by default)."""
-    lang = current_lang()
-    other, switch_label = OTHER_LANGUAGE[lang]
-    chosen = normalise(request.args.get("lang"))
-    values = {**request.args.to_dict(), **(request.view_args or {}), "lang": other}
-    response = make_response(
-        render_template(
-            template,
-            lang=lang,
-            switch_url=url_for(request.endpoint, **values),
-            switch_label=switch_label,
-            switch_lang=other,
-            lang_args={"lang": chosen} if chosen else {},
-            **context,
-        ),
-        status,
-    )
-    response.headers["Content-Security-Policy"] = PUBLIC_CSP
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    page = make_response(render_template(template, **public_language(), **context), status)
+    return public_headers(page)
 
 
 PUBLIC_SORTS = {

@@ -12,8 +12,8 @@ from marshmallow import ValidationError
 
 from gatekeeper.core.db import write_intent
 from gatekeeper.core.errors import NotFound, RateLimited, flatten_messages
-from gatekeeper.core.i18n import current_lang, normalise
 from gatekeeper.core.permissions import public
+from gatekeeper.core.web import public_headers, public_language
 from gatekeeper.extensions import db
 from gatekeeper.modules.verification import operations as ops
 from gatekeeper.modules.verification.schemas import VerifyFormSchema
@@ -21,44 +21,24 @@ from gatekeeper.modules.verification.schemas import VerifyFormSchema
 bp = Blueprint("verification_pages", __name__)
 PAGES = [bp]
 
-#: The language switch names the other language in that language.
-OTHER_LANGUAGE = {"zh": ("en", "English"), "en": ("zh", "中文")}
-#: What a page may load: its own stylesheet and nothing else; no script at all.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
-)
-
-
-def _lang_args() -> dict[str, str]:
-    """``{"lang": ...}`` when the language was chosen in the address, so links keep it."""
-    chosen = normalise(request.args.get("lang"))
-    return {"lang": chosen} if chosen else {}
-
 
 @bp.context_processor
 def _language():
-    """``lang``, the switch to the other language (same page, same query) and ``lang_args`` for links."""
-    lang = current_lang()
-    other, label = OTHER_LANGUAGE[lang]
-    values = {**request.args.to_dict(), **(request.view_args or {}), "lang": other}
-    return {
-        "lang": lang,
-        "switch_url": url_for(request.endpoint, **values),
-        "switch_label": label,
-        "switch_lang": other,
-        "lang_args": _lang_args(),
-    }
+    return public_language()
 
 
 @bp.after_request
 def _headers(response):
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["Referrer-Policy"] = "no-referrer"  # the address holds the code
+    public_headers(response)
     response.headers["Cache-Control"] = "no-store"  # a live status
     if response.status_code == 429:
         response.headers["Retry-After"] = str(int(ops.RATE_WINDOW.total_seconds()))
     return response
+
+
+def _lang_args() -> dict[str, str]:
+    """``{"lang": ...}`` when the language was chosen in the address, so links keep it."""
+    return public_language()["lang_args"]
 
 
 def _form(values: dict, errors: dict | None = None, status: int = 200):
