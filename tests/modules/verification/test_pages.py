@@ -238,8 +238,10 @@ def test_only_the_apps_own_stylesheet_and_no_script(client, authorisation):
         assert "script-src" not in response.headers["Content-Security-Policy"]
         assert "default-src 'none'" in response.headers["Content-Security-Policy"]
         assert response.headers["Cache-Control"] == "no-store"
-        stylesheets = [v for t, n, v in found.refs if t == "link"]
+        stylesheets = [v for t, n, v in found.refs if t == "link" and v.endswith(".css")]
         assert len(stylesheets) == 1
+        icons = [v for t, n, v in found.refs if t == "link" and not v.endswith(".css")]
+        assert icons == ["/static/favicon.svg"]
         css = client.get(stylesheets[0])
         assert css.status_code == 200 and css.mimetype == "text/css"
         assert b".badge--revoked" in css.data
