@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import g
-from sqlalchemy.orm import aliased, lazyload
+from sqlalchemy.orm import aliased
 
 from gatekeeper.extensions import db
 from gatekeeper.modules.accounts.models import VOTING_ROLES, Role, User
@@ -25,6 +25,7 @@ from gatekeeper.modules.committee import meetings
 from gatekeeper.modules.committee.models import Recusal, Vote
 from gatekeeper.modules.committee.page_data import answers_of, due_dates, money_of, with_department
 from gatekeeper.modules.committee.permissions import recusal_reason, seats_of
+from gatekeeper.modules.committee.tally import RoundRecord, round_record, tallies
 from gatekeeper.modules.jurisdictions.models import Department, Gate
 from gatekeeper.modules.jurisdictions.schemas import gate_settings
 from gatekeeper.modules.requests.models import AdmissionRequest, RequestState
@@ -236,30 +237,17 @@ class QueueSeat:
     recusal: str = ""
 
 
-def my_seats_on(user: User, seats: list[User], reqs: list[AdmissionRequest]) -> dict[int, list[QueueSeat]]:
-    """Per request, the user's seats at its gate with their vote and recusal this round (two queries)."""
-    ids = [r.id for r in reqs]
-    seat_ids = [s.id for s in seats]
-    if not ids or not seat_ids:
+def my_seats_on(
+    user: User, seats: list[User], reqs: list[AdmissionRequest], record: RoundRecord | None = None
+) -> dict[int, list[QueueSeat]]:
+    """Per request, the user's seats at its gate with their vote and recusal this round (``record``
+    of the round, or two queries)."""
+    if not reqs or not seats:
         return {r.id: [] for r in reqs}
-    current_vote = sa.and_(R.id == Vote.request_id, R.review_round == Vote.round)
-    votes = {
-        (v.request_id, v.member_id): v
-        for v in db.session.scalars(
-            sa.select(Vote)
-            .join(R, current_vote)
-            .where(Vote.request_id.in_(ids), Vote.member_id.in_(seat_ids))
-            .options(lazyload(Vote.member), lazyload(Vote.cast_by))
-        )
-    }
-    current_recusal = sa.and_(R.id == Recusal.request_id, R.review_round == Recusal.round)
+    record = record if record is not None else round_record(reqs)
+    votes = {(rid, mid): v for rid, by_member in record.votes.items() for mid, v in by_member.items()}
     declared = {
-        (request_id, member_id): reason
-        for request_id, member_id, reason in db.session.execute(
-            sa.select(Recusal.request_id, Recusal.member_id, Recusal.reason)
-            .join(R, current_recusal)
-            .where(Recusal.request_id.in_(ids), Recusal.member_id.in_(seat_ids))
-        )
+        (rid, mid): why for rid, by_member in record.recusals.items() for mid, why in by_member.items()
     }
     result = {}
     for req in reqs:
@@ -282,15 +270,14 @@ def rows(
     tab: str, user: User, seats: list[User], items: list[AdmissionRequest], today: dt.date
 ) -> dict[str, Any]:
     """What each item of the tab shows beyond the request, for all of them at once."""
-    from gatekeeper.modules.committee.tally import tallies
-
+    record = round_record(items)  # the seats and the tallies read the same votes and recusals
     return {
         "due": due_dates(items, today),
         "schedules": meetings.schedules_of(items),
         "answers": answers_of(items),
-        "seats": my_seats_on(user, seats, items),
+        "seats": my_seats_on(user, seats, items, record),
         "funding": {r.id: money_of(r) for r in items},
-        "tallies": tallies(items) if tab == "decide" else {},
+        "tallies": tallies(items, record) if tab == "decide" else {},
     }
 
 

@@ -7,6 +7,7 @@ the votes approve. Both come from the gate's settings.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, lazyload
@@ -97,37 +98,54 @@ def tally(req: AdmissionRequest) -> Tally:
     return _count(req, settings, committee_members(req), votes, cast_by, declared_recusals(req))
 
 
-def tallies(reqs: list[AdmissionRequest]) -> dict[int, Tally]:
-    """``tally`` of many requests at once, by request id, in a few queries whatever their number.
+@dataclass
+class RoundRecord:
+    """What was cast and declared in the current review round of some requests: by request id, the
+    votes by member (plain rows: ``member_id``, ``cast_by_id``, ``choice``, ``comment``) and the declared
+    conflicts by member (their reason)."""
 
-    Each gate's settings are read once, and the users who cast the votes are loaded once each (most
-    are the members themselves), not with every vote.
-    """
-    if not reqs:
-        return {}
+    votes: dict[int, dict[int, Any]]
+    recusals: dict[int, dict[int, str]]
+
+
+def round_record(reqs: list[AdmissionRequest]) -> RoundRecord:
+    """The current round's votes and declared recusals of ``reqs``: two queries whatever their number
+    (plain rows, not ORM objects: a list of requests reads many)."""
     ids = [r.id for r in reqs]
+    record = RoundRecord(votes={}, recusals={})
+    if not ids:
+        return record
     current = sa.and_(AdmissionRequest.id == Vote.request_id, AdmissionRequest.review_round == Vote.round)
-    votes: dict[int, dict[int, Vote]] = {}
-    # Plain rows (what ``_count`` reads of a vote), not ORM objects: a list of requests reads many.
     for vote in db.session.execute(
         sa.select(Vote.request_id, Vote.member_id, Vote.cast_by_id, Vote.choice, Vote.comment)
         .join(AdmissionRequest, current)
         .where(Vote.request_id.in_(ids))
     ):
-        votes.setdefault(vote.request_id, {})[vote.member_id] = vote
-    declared: dict[int, set[int]] = {}
-    rows = db.session.execute(
-        sa.select(Recusal.request_id, Recusal.member_id)
-        .join(
-            AdmissionRequest,
-            sa.and_(
-                AdmissionRequest.id == Recusal.request_id, AdmissionRequest.review_round == Recusal.round
-            ),
-        )
-        .where(Recusal.request_id.in_(ids))
+        record.votes.setdefault(vote.request_id, {})[vote.member_id] = vote
+    declared = sa.and_(
+        AdmissionRequest.id == Recusal.request_id, AdmissionRequest.review_round == Recusal.round
     )
-    for request_id, member_id in rows:
-        declared.setdefault(request_id, set()).add(member_id)
+    for request_id, member_id, reason in db.session.execute(
+        sa.select(Recusal.request_id, Recusal.member_id, Recusal.reason)
+        .join(AdmissionRequest, declared)
+        .where(Recusal.request_id.in_(ids))
+    ):
+        record.recusals.setdefault(request_id, {})[member_id] = reason
+    return record
+
+
+def tallies(reqs: list[AdmissionRequest], record: RoundRecord | None = None) -> dict[int, Tally]:
+    """``tally`` of many requests at once, by request id, in a few queries whatever their number.
+
+    Each gate's settings are read once, and the users who cast the votes are loaded once each (most
+    are the members themselves), not with every vote. ``record``: the round's votes and recusals when
+    the caller has them already.
+    """
+    if not reqs:
+        return {}
+    record = record if record is not None else round_record(reqs)
+    votes = record.votes
+    declared = {request_id: set(by_member) for request_id, by_member in record.recusals.items()}
     gate_ids = {r.gate_id for r in reqs}
     members: dict[int, list[User]] = {}
     for member in db.session.scalars(
