@@ -167,6 +167,13 @@ def label(value: enum.Enum | None) -> str:
     return str(table[value])
 
 
+def options(enum_cls: type[enum.Enum], blank: str | None = None) -> list[tuple[str, str]]:
+    """``(value, word)`` for every member of ``enum_cls``, for a select or radios (with an empty first
+    choice worded ``blank`` when given)."""
+    first = [("", blank)] if blank is not None else []
+    return first + [(member.value, label(member)) for member in enum_cls]
+
+
 #: Badge colour families: good (green), wait (blue), attention (amber), bad (red), ended (grey).
 _TONES = {
     "approved": "good",

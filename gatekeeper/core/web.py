@@ -315,6 +315,14 @@ class ListPage:
         return None
 
 
+def enum_arg(enum_cls, value: str | None):
+    """The member of ``enum_cls`` a filter's value names (``?kind=duty``), or ``None`` for anything else."""
+    try:
+        return enum_cls(value or "")
+    except ValueError:
+        return None
+
+
 def _int_arg(name: str, default: int) -> int:
     value = request.args.get(name, "")
     return int(value) if value.isdigit() and int(value) > 0 else default

@@ -15,12 +15,13 @@ import sqlalchemy as sa
 from flask import Blueprint
 
 from gatekeeper.core.errors import Conflict, ValidationFailed
-from gatekeeper.core.labels import label
+from gatekeeper.core.labels import options
 from gatekeeper.core.permissions import authorize, user
 from gatekeeper.core.web import PageForm
 from gatekeeper.extensions import db
 from gatekeeper.modules.accounts.models import Role
-from gatekeeper.modules.jurisdictions.models import Department, Gate, Jurisdiction, Level
+from gatekeeper.modules.jurisdictions.models import Gate, Jurisdiction, Level
+from gatekeeper.modules.jurisdictions.operations import department_options
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
 
@@ -77,12 +78,11 @@ def decide(check, *objects) -> None:
 
 
 def role_choices() -> list[tuple[str, str]]:
-    return [(role.value, label(role)) for role in Role]
+    return options(Role)
 
 
 def department_choices() -> list[tuple[str, str]]:
-    rows = db.session.execute(sa.select(Department.code, Department.name).order_by(Department.code))
-    return [(code, f"{name} ({code})") for code, name in rows]
+    return [(code, f"{name} ({code})") for code, name in department_options()]
 
 
 def gate_choices() -> list[tuple[str, str]]:

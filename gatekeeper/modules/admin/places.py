@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
 from gatekeeper.core.errors import NotFound
-from gatekeeper.core.labels import label
+from gatekeeper.core.labels import options
 from gatekeeper.core.permissions import permission, user
 from gatekeeper.core.web import done, list_page
 from gatekeeper.extensions import db
@@ -17,6 +17,7 @@ from gatekeeper.modules.accounts.models import User
 from gatekeeper.modules.admin.blueprint import AdminForm, bp, decide, level_choices
 from gatekeeper.modules.jurisdictions import operations as ops
 from gatekeeper.modules.jurisdictions.models import CommunityType, Department, Gate, Jurisdiction, Level
+from gatekeeper.modules.jurisdictions.operations import gate_over
 from gatekeeper.modules.jurisdictions.permissions import can_manage_departments, can_manage_jurisdictions
 from gatekeeper.modules.jurisdictions.schemas import (
     DepartmentInputSchema,
@@ -142,17 +143,6 @@ def _streets(gate: Gate) -> list:
     ).all()
 
 
-def _gate_containing(row: Jurisdiction) -> Gate | None:
-    """The gate whose jurisdiction holds ``row`` (the nearest one up the path)."""
-    codes = [code for code in row.path.strip("/").split("/") if code]
-    gates = db.session.scalars(
-        sa.select(Gate)
-        .join(Jurisdiction, Gate.jurisdiction_id == Jurisdiction.id)
-        .where(Jurisdiction.code.in_(codes))
-    ).all()
-    return max(gates, key=lambda g: len(g.jurisdiction.path), default=None)
-
-
 @bp.route("/jurisdictions")
 @permission(can_manage_jurisdictions)
 def jurisdictions():
@@ -181,7 +171,7 @@ def jurisdictions():
         listing=listing,
         filters={"street": street or "", "type": kind or "", "q": q},
         street_options=[(row.code, row.name) for row, _count, _households in streets],
-        type_options=[(t.value, label(t)) for t in CommunityType],
+        type_options=options(CommunityType),
     )
 
 
@@ -220,7 +210,7 @@ def _parents(gate: Gate) -> dict:
             (Level.COMMUNITY.value, _("A community or village")),
             (Level.STREET.value, _("A street or town")),
         ],
-        "type_options": [(t.value, label(t)) for t in CommunityType],
+        "type_options": options(CommunityType),
     }
 
 
@@ -232,7 +222,7 @@ def jurisdiction(code):
     if row is None or row.level not in (Level.STREET, Level.COMMUNITY):
         raise NotFound()
     decide(can_manage_jurisdictions, row)
-    gate = _gate_containing(row) or _gate_of_page()
+    gate = gate_over(row) or _gate_of_page()
     form = AdminForm(
         JurisdictionUpdateSchema(),
         integers=INTEGERS,

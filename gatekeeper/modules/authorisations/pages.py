@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from gatekeeper.core import clock
 from gatekeeper.core.db import contains
 from gatekeeper.core.permissions import Denied, permission, user
-from gatekeeper.core.web import NavItem, PageForm, done, list_page
+from gatekeeper.core.web import NavItem, PageForm, done, enum_arg, list_page
 from gatekeeper.extensions import db
 from gatekeeper.modules.accounts.models import Role
 from gatekeeper.modules.authorisations import lifecycle
@@ -83,13 +83,6 @@ def authorisation_status(authorisation: Authorisation) -> AuthorisationStatus:
     return live_status(authorisation, clock.today())[0]
 
 
-def _choice(enum, value: str | None):
-    try:
-        return enum(value) if value else None
-    except ValueError:
-        return None
-
-
 # --- the list ------------------------------------------------------------------------------------
 
 
@@ -99,10 +92,10 @@ def _listing_statement(actor, args) -> sa.Select:
         .join(Department, Department.id == Authorisation.department_id)
         .where(visible_authorisations(actor))
     )
-    status = _choice(AuthorisationStatus, args.get("status"))
+    status = enum_arg(AuthorisationStatus, args.get("status"))
     if status:
         stmt = stmt.where(ops.live_status_condition(status, clock.today()))
-    kind = _choice(Kind, args.get("kind"))
+    kind = enum_arg(Kind, args.get("kind"))
     if kind:
         stmt = stmt.where(Authorisation.kind == kind)
     if args.get("department"):

@@ -22,7 +22,7 @@ from gatekeeper.core import labels
 from gatekeeper.core.errors import NotFound, ValidationFailed
 from gatekeeper.core.money import yuan_grouped
 from gatekeeper.core.permissions import permission, user
-from gatekeeper.core.web import NavItem, PageForm, list_page
+from gatekeeper.core.web import NavItem, PageForm, enum_arg, list_page
 from gatekeeper.extensions import db
 from gatekeeper.modules.accounts.models import Role
 from gatekeeper.modules.catalogue import operations as ops
@@ -50,7 +50,8 @@ from gatekeeper.modules.catalogue.permissions import (
     readable_versions,
 )
 from gatekeeper.modules.catalogue.schemas import CatalogueVersionInputSchema
-from gatekeeper.modules.jurisdictions.models import Gate, Jurisdiction
+from gatekeeper.modules.jurisdictions.models import Gate
+from gatekeeper.modules.jurisdictions.operations import gate_over
 
 bp = Blueprint("catalogue_pages", __name__)
 PAGES = [bp]
@@ -118,15 +119,8 @@ def home_gate(actor) -> Gate | None:
     if actor.gate_id is not None:
         return actor.gate
     place = actor.department.jurisdiction if actor.department else actor.jurisdiction
-    stmt = sa.select(Gate).join(Gate.jurisdiction).order_by(Gate.id).limit(1)
-    if place is not None:
-        over = sa.literal(place.path).startswith(Jurisdiction.path)
-        found = db.session.scalar(
-            stmt.where(over).order_by(None).order_by(sa.func.length(Jurisdiction.path).desc())
-        )
-        if found is not None:
-            return found
-    return db.session.scalar(stmt)
+    found = gate_over(place) if place is not None else None
+    return found or db.session.scalar(sa.select(Gate).order_by(Gate.id).limit(1))
 
 
 def _readable(version_id) -> CatalogueVersion | None:
@@ -159,19 +153,12 @@ def version_name(version: CatalogueVersion, *, gate: bool = False) -> str:
 # --- lists -----------------------------------------------------------------------------------------
 
 
-def _enum_arg(name: str, enum_cls):
-    try:
-        return enum_cls(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 def entry_filters() -> dict:
     """The list's filters as the API reads them (``q`` at most 60 characters, as the API allows)."""
     return {
         "q": request.args.get("q", "").strip()[:60],
-        "kind": _enum_arg("kind", Kind),
-        "standing": _enum_arg("standing", Standing),
+        "kind": enum_arg(Kind, request.args.get("kind")),
+        "standing": enum_arg(Standing, request.args.get("standing")),
         "department": request.args.get("department", "").strip(),
     }
 
@@ -349,7 +336,7 @@ def versions():
         .where(readable_versions(user()))
         .options(joinedload(CatalogueVersion.published_by), joinedload(CatalogueVersion.created_by))
     )
-    state = _enum_arg("state", VersionState)
+    state = enum_arg(VersionState, request.args.get("state"))
     if state is not None:
         stmt = stmt.where(CatalogueVersion.state == state)
     listing = list_page(stmt, sorts=VERSION_SORTS, default_sort="-number", keep=("state",))
@@ -377,7 +364,7 @@ def version(version):
     show = "changes" if request.args.get("show") == "changes" else "entries"
     present: set[str] = set()
     filters = entry_filters()
-    action = _enum_arg("action", ChangeAction)
+    action = enum_arg(ChangeAction, request.args.get("action"))
     if show == "changes":
         stmt = (
             sa.select(CatalogueChange)

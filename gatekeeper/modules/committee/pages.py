@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from gatekeeper.core import clock
 from gatekeeper.core.api import EmptySchema
 from gatekeeper.core.errors import NotFound, ValidationFailed
-from gatekeeper.core.labels import label
+from gatekeeper.core.labels import label, options
 from gatekeeper.core.permissions import authorize, permission, user
 from gatekeeper.core.web import NavItem, PageForm, done, home_endpoint, list_page
 from gatekeeper.extensions import db
@@ -54,12 +54,12 @@ from gatekeeper.modules.committee.schemas import (
     VoteInputSchema,
 )
 from gatekeeper.modules.committee.tally import tallies, tally
-from gatekeeper.modules.jurisdictions.operations import working_calendar
+from gatekeeper.modules.jurisdictions.operations import department_options, working_calendar
 from gatekeeper.modules.jurisdictions.schemas import gate_settings
 from gatekeeper.modules.requests import operations as request_ops
 from gatekeeper.modules.requests.actions import available_actions
 from gatekeeper.modules.requests.api import on_request
-from gatekeeper.modules.requests.page_data import demands_of, departments, place_names
+from gatekeeper.modules.requests.page_data import demands_of, place_names
 from gatekeeper.modules.requests.permissions import (
     can_accept_request,
     can_return_request,
@@ -82,10 +82,6 @@ HOME = {
     Role.CHAIR: "committee_pages.queue",
 }
 FILTERS = ("tab", "kind", "department", "q")
-
-
-def kind_options() -> list[tuple[str, str]]:
-    return [(k.value, label(k)) for k in Kind]
 
 
 def _tab(tabs: tuple[str, ...], counts: dict[str, int]) -> str:
@@ -126,8 +122,8 @@ def inbox():
         counts=counts,
         listing=listing,
         filters=filters,
-        departments=departments(),
-        kinds=kind_options(),
+        departments=department_options(),
+        kinds=options(Kind),
         open_meetings=data.open_meetings(me.gate_id, today) if tab == "unscheduled" else [],
         today=today,
         **data.inbox_rows(tab, listing.items, today),
@@ -365,8 +361,8 @@ def queue():
         counts=counts,
         listing=listing,
         filters=filters,
-        departments=departments(),
-        kinds=kind_options(),
+        departments=department_options(),
+        kinds=options(Kind),
         findings={r.id: _findings(r) for r in listing.items} if tab == "awaiting" else {},
         today=today,
         **queue_data.rows(tab, me, seats, listing.items, today),

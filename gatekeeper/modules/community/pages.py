@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from gatekeeper.core import clock
 from gatekeeper.core.db import write_intent
 from gatekeeper.core.errors import RateLimited
-from gatekeeper.core.labels import label
+from gatekeeper.core.labels import options
 from gatekeeper.core.permissions import permission, public, user
 from gatekeeper.core.ratelimit import hit
 from gatekeeper.core.web import (
@@ -196,7 +196,7 @@ def render_view(community: Jurisdiction, *, own: bool):
         payments_total=payments_total,
         departments=departments,
         kinds=[(kind.value, kind) for kind in Kind],
-        kind_options=[(kind.value, label(kind)) for kind in Kind],
+        kind_options=options(Kind),
         printing=printing,
         filter_url=lambda **args: url_for(request.endpoint, **(request.view_args or {}), **args),
     )

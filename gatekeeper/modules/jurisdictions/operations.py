@@ -47,6 +47,31 @@ def get_jurisdiction(code: str, level: Level | None = None) -> Jurisdiction | No
     return db.session.scalar(stmt)
 
 
+def department_options() -> list[tuple[str, str]]:
+    """Every department of the register as (code, name), by the pinyin of the name: filters and forms."""
+    rows = db.session.execute(sa.select(Department.code, Department.name).order_by(Department.initials))
+    return [(code, name) for code, name in rows]
+
+
+def paths_above(place: Jurisdiction) -> list[str]:
+    """The materialised paths of ``place`` and of every jurisdiction above it (``/C/`` ``/C/D/`` ...):
+    "holds ``place``" is then an exact, indexed ``path IN (...)``."""
+    parts = [part for part in place.path.split("/") if part]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def gate_over(place: Jurisdiction) -> Gate | None:
+    """The nearest gate whose jurisdiction holds ``place`` (the place itself or one above it): where
+    its requests are filed and its reports go."""
+    return db.session.scalar(
+        sa.select(Gate)
+        .join(Jurisdiction, Gate.jurisdiction_id == Jurisdiction.id)
+        .where(Jurisdiction.path.in_(paths_above(place)))
+        .order_by(sa.func.length(Jurisdiction.path).desc())
+        .limit(1)
+    )
+
+
 def communities_query(
     *,
     within: Jurisdiction | None = None,

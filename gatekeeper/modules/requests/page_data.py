@@ -19,8 +19,8 @@ from sqlalchemy.orm import contains_eager, raiseload, selectinload
 from gatekeeper.core import clock
 from gatekeeper.core.db import contains
 from gatekeeper.core.errors import ValidationFailed, flatten_messages
-from gatekeeper.core.labels import label
-from gatekeeper.core.web import page_url
+from gatekeeper.core.labels import options
+from gatekeeper.core.web import enum_arg, page_url
 from gatekeeper.extensions import db
 from gatekeeper.modules.accounts.models import Role, User
 from gatekeeper.modules.attachments import operations as attachment_ops
@@ -174,18 +174,11 @@ SORTS = {
 }
 
 
-def _choice(value: str | None, enum_type):
-    try:
-        return enum_type(value or "")
-    except ValueError:
-        return None
-
-
 def list_filters(args) -> dict[str, Any]:
     """The list's filters from the query string (unknown values are ignored)."""
     return {
-        "state": _choice(args.get("state"), RequestState),
-        "kind": _choice(args.get("kind"), Kind),
+        "state": enum_arg(RequestState, args.get("state")),
+        "kind": enum_arg(Kind, args.get("kind")),
         "department": (args.get("department") or "").strip(),
         "overdue": args.get("overdue") == "1",
         "q": (args.get("q") or "").strip(),
@@ -211,12 +204,6 @@ def requests_query(me: User, filters: dict[str, Any], today: dt.date) -> sa.Sele
     if filters["q"]:
         stmt = stmt.where(contains(filters["q"], R.title))
     return stmt
-
-
-def departments() -> list[tuple[str, str]]:
-    """Every department as (code, name), by the pinyin of the name: the list's filter."""
-    rows = db.session.execute(sa.select(Department.code, Department.name).order_by(Department.initials))
-    return [(code, name) for code, name in rows]
 
 
 # --- one request ----------------------------------------------------------------------------------
@@ -304,7 +291,7 @@ def request_detail(me: User, req: AdmissionRequest) -> dict[str, Any]:
         "return_event": returned if req.state == S.RETURNED else None,
         "revisions": revisions(req),
         "attachments": attachment_ops.live_attachments(req),
-        "attachment_kinds": [(k.value, label(k)) for k in AttachmentKind],
+        "attachment_kinds": options(AttachmentKind),
         "entry": catalogue_entry(
             req.gate, req.catalogue_entry, check.catalogue_version_id if check else None
         ),

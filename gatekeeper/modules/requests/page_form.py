@@ -15,14 +15,14 @@ from flask_babel import gettext as _
 
 from gatekeeper.core import clock
 from gatekeeper.core.errors import NotFound, ValidationFailed
-from gatekeeper.core.labels import label
+from gatekeeper.core.labels import options
 from gatekeeper.core.web import PageForm
 from gatekeeper.extensions import db
 from gatekeeper.modules.accounts.models import User
 from gatekeeper.modules.authorisations.models import Authorisation
 from gatekeeper.modules.catalogue.models import DutyRole, Kind
 from gatekeeper.modules.jurisdictions.models import CommunityType, Department, Gate, Jurisdiction, Level
-from gatekeeper.modules.jurisdictions.operations import communities_query, working_calendar
+from gatekeeper.modules.jurisdictions.operations import communities_query, gate_over, working_calendar
 from gatekeeper.modules.jurisdictions.schemas import gate_settings
 from gatekeeper.modules.requests import operations as ops
 from gatekeeper.modules.requests import precheck
@@ -120,19 +120,10 @@ def filing_gate(department: Department | None) -> Gate:
     first inside it (a city-level department with district gates)."""
     if department is None:
         raise NotFound(_("No gate receives requests of your department; ask the administrator."))
-    path = department.jurisdiction.path
-    parts = [part for part in path.split("/") if part]
-    above = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-    gate = db.session.scalar(
+    gate = gate_over(department.jurisdiction) or db.session.scalar(
         sa.select(Gate)
         .join(Jurisdiction, Gate.jurisdiction_id == Jurisdiction.id)
-        .where(Jurisdiction.path.in_(above))
-        .order_by(sa.func.length(Jurisdiction.path).desc())
-        .limit(1)
-    ) or db.session.scalar(
-        sa.select(Gate)
-        .join(Jurisdiction, Gate.jurisdiction_id == Jurisdiction.id)
-        .where(Jurisdiction.path.startswith(path, autoescape=True))
+        .where(Jurisdiction.path.startswith(department.jurisdiction.path, autoescape=True))
         .order_by(Gate.code)
         .limit(1)
     )
@@ -160,11 +151,6 @@ def scope_places(gate: Gate) -> tuple[list[Jurisdiction], list[tuple[Jurisdictio
     return streets, [(street, by_street[street.id]) for street in streets if street.id in by_street]
 
 
-def choices(enum_type, blank: str | None = None) -> list[tuple[str, str]]:
-    options = [("", blank)] if blank is not None else []
-    return options + [(item.value, label(item)) for item in enum_type]
-
-
 def form_context(form: RequestForm, gate: Gate, req: AdmissionRequest | None) -> dict[str, Any]:
     streets, grouped = scope_places(gate)
     check = req.latest_check if req is not None else None
@@ -173,11 +159,11 @@ def form_context(form: RequestForm, gate: Gate, req: AdmissionRequest | None) ->
         "streets": streets,
         "grouped": grouped,
         "community_total": sum(len(group) for _street, group in grouped),
-        "kinds": choices(Kind),
-        "roles": choices(DutyRole, blank=_("Not a duty")),
-        "scope_types": choices(ScopeType),
-        "community_types": choices(CommunityType, blank=_("Urban communities and villages")),
-        "funding_bases": choices(FundingBasis),
+        "kinds": options(Kind),
+        "roles": options(DutyRole, blank=_("Not a duty")),
+        "scope_types": options(ScopeType),
+        "community_types": options(CommunityType, blank=_("Urban communities and villages")),
+        "funding_bases": options(FundingBasis),
         "demand_labels": DEMAND_LABELS,
         "entry": catalogue_entry(gate, str(form.value("catalogue_entry") or "").strip()),
         "findings": FindingSchema(many=True).dump(check.findings) if check else [],

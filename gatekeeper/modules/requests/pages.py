@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from gatekeeper.core import clock
 from gatekeeper.core.errors import ValidationFailed
+from gatekeeper.core.labels import options
 from gatekeeper.core.permissions import permission, user
 from gatekeeper.core.web import NavItem, PageForm, done, list_page
 from gatekeeper.extensions import db
@@ -27,6 +28,7 @@ from gatekeeper.modules.attachments.permissions import (
 )
 from gatekeeper.modules.attachments.schemas import AttachmentFormSchema
 from gatekeeper.modules.catalogue.models import Kind
+from gatekeeper.modules.jurisdictions.operations import department_options
 from gatekeeper.modules.requests import operations as ops
 from gatekeeper.modules.requests import page_data as data
 from gatekeeper.modules.requests import page_form, workflow
@@ -75,9 +77,9 @@ def index():
         listing=listing,
         filters=filters,
         today=today,
-        states=page_form.choices(RequestState),
-        kinds=page_form.choices(Kind),
-        departments=data.departments() if me.role != Role.OFFICER else [],
+        states=options(RequestState),
+        kinds=options(Kind),
+        departments=department_options() if me.role != Role.OFFICER else [],
     )
 
 

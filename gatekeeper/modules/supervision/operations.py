@@ -22,6 +22,7 @@ from gatekeeper.core import audit, clock
 from gatekeeper.core.errors import NotAllowed, ValidationFailed
 from gatekeeper.extensions import db
 from gatekeeper.modules.jurisdictions.models import Department, Gate, Jurisdiction, Level
+from gatekeeper.modules.jurisdictions.operations import gate_over, paths_above
 from gatekeeper.modules.supervision.models import Report, ReportState
 
 
@@ -29,21 +30,9 @@ def get_report(report_id: int) -> Report | None:
     return db.session.get(Report, report_id)
 
 
-def _holds(holder, community: Jurisdiction) -> sa.ColumnElement[bool]:
-    """``holder``'s path is a prefix of ``community``'s (compared exactly: no LIKE wildcards)."""
-    return sa.func.substr(sa.literal(community.path), 1, sa.func.length(holder.path)) == holder.path
-
-
 def gate_of(community: Jurisdiction) -> Gate | None:
-    """The gate whose jurisdiction holds ``community``: the nearest one (the longest path)."""
-    holder = sa.orm.aliased(Jurisdiction)
-    return db.session.scalar(
-        sa.select(Gate)
-        .join(holder, holder.id == Gate.jurisdiction_id)
-        .where(_holds(holder, community))
-        .order_by(sa.func.length(holder.path).desc())
-        .limit(1)
-    )
+    """The gate a report about ``community`` goes to: the nearest one over it."""
+    return gate_over(community)
 
 
 def find_department(text: str) -> Department | None:
@@ -62,7 +51,7 @@ def departments_near(community: Jurisdiction) -> list[Department]:
         db.session.scalars(
             sa.select(Department)
             .join(holder, holder.id == Department.jurisdiction_id)
-            .where(_holds(holder, community))
+            .where(holder.path.in_(paths_above(community)))
             .order_by(Department.initials, Department.code)
             .options(sa.orm.lazyload(Department.jurisdiction))
         )

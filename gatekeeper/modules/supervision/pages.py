@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from gatekeeper.core import clock
-from gatekeeper.core.labels import label
+from gatekeeper.core.labels import options
 from gatekeeper.core.permissions import permission, user
 from gatekeeper.core.web import NavItem, PageForm, done, list_page
 from gatekeeper.extensions import db
@@ -69,7 +69,7 @@ def new_report():
         community=community,
         committee=gate.committee_name if gate else "",
         departments=[(d.code, d.name) for d in ops.departments_near(community)],
-        kinds=[(kind.value, label(kind)) for kind in Kind],
+        kinds=options(Kind),
         today=clock.today(),
     )
 
