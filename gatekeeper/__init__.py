@@ -29,6 +29,7 @@ MODULES = (
     "community",
     "admin",
     "audit",
+    "documents",
     "demo",
     "i18n",
 )
@@ -59,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     from gatekeeper.core.db import configure_engine, set_write_intent
     from gatekeeper.core.errors import register_error_handlers
     from gatekeeper.core.i18n import init_i18n
+    from gatekeeper.core.pdf import init_documents
     from gatekeeper.core.permissions import install_guard
     from gatekeeper.core.sessions import init_sessions
     from gatekeeper.core.web import DatabaseInteger, init_pages
@@ -113,6 +115,7 @@ def create_app(config: dict | None = None) -> Flask:
             api.register_blueprint(blp)
     init_sessions(app)
     init_pages(app)
+    init_documents(app)
 
     register_error_handlers(app)
     install_guard(app)

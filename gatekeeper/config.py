@@ -48,6 +48,9 @@ class Config:
     DEMO_PASSWORD: str = ""
     #: werkzeug password hash method; tests use a fast one, production keeps scrypt.
     PASSWORD_HASH_METHOD: str = "scrypt"
+    #: Folder of the prepared font subsets of documents (``gatekeeper documents fonts``). Empty: ``fonts``
+    #: in the instance folder.
+    FONT_DIR: str = ""
     #: Default language of messages: "zh" or "en".
     DEFAULT_LOCALE: str = "zh"
 

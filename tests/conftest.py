@@ -17,9 +17,11 @@ real server; the frozen clock of the test is carried into it.
 from __future__ import annotations
 
 import contextvars
+import fcntl
 import os
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -65,8 +67,13 @@ def make_database(backend: str, tmp_path_factory, label: str) -> tuple[str, call
     return url, drop
 
 
+#: The prepared document fonts, shared with the demo (``gatekeeper documents fonts`` writes them here).
+FONT_DIR = Path(__file__).resolve().parents[1] / "instance" / "fonts"
+
+
 def build_app(url: str, **overrides):
     config = {
+        "FONT_DIR": str(FONT_DIR),
         "DATABASE_URL": url,
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -106,6 +113,17 @@ def app(request, tmp_path_factory):
     with application.app_context():
         _db.engine.dispose()
     drop()
+
+
+@pytest.fixture(scope="session")
+def document_fonts():
+    """The prepared font subsets of documents: cut once (half a minute) if `.ci/bootstrap` has not."""
+    from gatekeeper.core import fonts
+
+    FONT_DIR.mkdir(parents=True, exist_ok=True)
+    with open(FONT_DIR / ".lock", "w") as lock:  # xdist workers: one cuts, the other waits
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return fonts.prepare(FONT_DIR)
 
 
 class BoundSession(FlaskSession):

@@ -119,3 +119,17 @@ def asset(filename: str):
     if filename == "api-docs.js":
         return send_from_directory(Path(__file__).parent.parent / "static", "api-docs.js")
     return send_from_directory(_SWAGGER_DIR, filename)
+
+
+#: The OpenAPI answer of a document endpoint.
+PDF_ANSWER = {
+    "responses": {
+        "200": {
+            "description": "The document, A4 PDF (Chinese; ``?lang=en`` for English).",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+    "parameters": [
+        {"in": "query", "name": "lang", "schema": {"type": "string", "enum": ["zh", "en"]}, "required": False}
+    ],
+}

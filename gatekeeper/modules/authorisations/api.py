@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 
 import sqlalchemy as sa
+from flask import request
 from marshmallow import Schema, fields, validate
 
-from gatekeeper.core.api import blueprint, list_schema, paginate
+from gatekeeper.core.api import PDF_ANSWER, blueprint, list_schema, paginate
 from gatekeeper.core.db import refers_to_code
+from gatekeeper.core.pdf import send_document
 from gatekeeper.core.permissions import permission, user
 from gatekeeper.extensions import db
-from gatekeeper.modules.authorisations import lifecycle
+from gatekeeper.modules.authorisations import documents, lifecycle
 from gatekeeper.modules.authorisations.community import community_view
 from gatekeeper.modules.authorisations.models import Authorisation, AuthorisationCommunity
 from gatekeeper.modules.authorisations.operations import get_by_number
@@ -116,9 +118,39 @@ def revoke(authorisation, data):
     return authorisation
 
 
+@blp.route("/authorisations/<number>/notice.pdf")
+@blp.doc(**PDF_ANSWER)
+@permission(can_see_authorisation, load=get_by_number, can_see=can_see_authorisation)
+def notice_pdf(authorisation):
+    """The authorisation notice (准入通知书): A4 PDF, with scope, money and the verification QR code."""
+    return send_document(
+        "notice",
+        documents.NoticePdfSchema(),
+        documents.notice_source(authorisation),
+        title=documents.notice_title,
+        filename=documents.notice_filename(authorisation),
+    )
+
+
 def _community(code: str) -> Jurisdiction | None:
     return db.session.scalar(
         sa.select(Jurisdiction).where(Jurisdiction.code == code, Jurisdiction.level == Level.COMMUNITY)
+    )
+
+
+@blp.route("/communities/<code>/authorised.pdf")
+@blp.doc(**PDF_ANSWER)
+@permission(can_see_community_list, load=_community)
+def community_authorised_pdf(community):
+    """The community's list of admitted items (社区工作事项准入清单) for its notice board, with a QR code
+    per item (``?codes=list``: one code, for the whole list)."""
+    item_codes = request.args.get("codes", "items") != "list"
+    return send_document(
+        "community_list",
+        documents.CommunityListPdfSchema(),
+        documents.community_list_source(community, item_codes=item_codes),
+        title=documents.community_list_title,
+        filename=documents.community_list_filename(community),
     )
 
 

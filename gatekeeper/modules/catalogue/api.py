@@ -9,11 +9,13 @@ from flask import Response
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from gatekeeper.core.api import EmptySchema, PageArgs, blueprint, list_schema, paginate
+from gatekeeper.core.api import PDF_ANSWER, EmptySchema, PageArgs, blueprint, list_schema, paginate
 from gatekeeper.core.db import contains
 from gatekeeper.core.errors import NotFound, ValidationFailed
+from gatekeeper.core.pdf import send_document
 from gatekeeper.core.permissions import authorize, permission, user
 from gatekeeper.extensions import db
+from gatekeeper.modules.catalogue import documents
 from gatekeeper.modules.catalogue import operations as ops
 from gatekeeper.modules.catalogue.models import CatalogueChange, CatalogueEntry, CatalogueVersion
 from gatekeeper.modules.catalogue.permissions import (
@@ -275,4 +277,19 @@ def export_version(version, args):
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
     return Response(
         data, content_type=_CONTENT_TYPES[args["format"]], headers={"Content-Disposition": disposition}
+    )
+
+
+@blp.route("/catalogue/versions/<int:version_id>/catalogue.pdf")
+@blp.doc(**PDF_ANSWER)
+@permission(can_read_version, load=_version, can_see=can_read_version)
+def catalogue_pdf(version):
+    """The catalogue (准入目录) of a published version as an A4 PDF: the permitted lists, the negative
+    list and the changes against the previous published version (409 ``not_published`` for a draft)."""
+    return send_document(
+        "catalogue",
+        documents.CataloguePdfSchema(),
+        documents.catalogue_source(version),
+        title=lambda: documents.catalogue_title(version),
+        filename=documents.catalogue_filename(version),
     )

@@ -4,13 +4,16 @@ committee's meetings and written votes with their agendas."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from gatekeeper.core import clock
-from gatekeeper.core.api import blueprint, list_schema, paginate
+from gatekeeper.core.api import PDF_ANSWER, blueprint, list_schema, paginate
+from gatekeeper.core.errors import Conflict
+from gatekeeper.core.pdf import send_document
 from gatekeeper.core.permissions import permission, user
 from gatekeeper.extensions import db
-from gatekeeper.modules.committee import meetings
+from gatekeeper.modules.committee import documents, meetings
 from gatekeeper.modules.committee import operations as ops
 from gatekeeper.modules.committee.models import Meeting, MeetingItem
 from gatekeeper.modules.committee.permissions import (
@@ -32,6 +35,7 @@ from gatekeeper.modules.committee.schemas import (
     MeetingInputSchema,
     MeetingListArgs,
     MeetingSchema,
+    MinutesArgs,
     RecusalInputSchema,
     RuledRequestSchema,
     RulingInputSchema,
@@ -197,3 +201,29 @@ def unschedule(item):
     meetings.unschedule(meeting, db.session.get(AdmissionRequest, item.request_id), actor=user())
     db.session.commit()
     return with_agenda(meeting)
+
+
+@blp.route("/meetings/<int:meeting_id>/minutes.pdf")
+@blp.doc(**PDF_ANSWER)
+@on_meeting(can_see_meeting)
+@blp.arguments(MinutesArgs, location="query")
+def minutes_pdf(meeting, args):
+    """The agenda (会议议程) while the meeting is open, its minutes (会议纪要) once its day has passed:
+    A4 PDF. ``?part=agenda`` prints the agenda of a past meeting; ``?part=minutes`` of an open one is
+    409 ``minutes_not_ready``."""
+    part = args.get("part") or documents.default_part(meeting)
+    if part == documents.MINUTES and not documents.minutes_ready(meeting):
+        raise Conflict(
+            _(
+                "The minutes are printed once the meeting is held (after %(date)s).",
+                date=meeting.on_date.isoformat(),
+            ),
+            code="minutes_not_ready",
+        )
+    return send_document(
+        "minutes",
+        documents.MinutesPdfSchema(),
+        documents.minutes_source(meeting, part),
+        title=documents.minutes_title(meeting, part),
+        filename=documents.minutes_filename(meeting, part),
+    )

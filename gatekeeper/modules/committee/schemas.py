@@ -137,6 +137,15 @@ class ScheduleInputSchema(Schema):
     )
 
 
+class MinutesArgs(Schema):
+    part = fields.String(
+        validate=validate.OneOf(("agenda", "minutes")),
+        metadata={
+            "description": "agenda or minutes; by default the agenda until the meeting's day has passed"
+        },
+    )
+
+
 class MeetingListArgs(PageArgs):
     kind = fields.Enum(MeetingKind, by_value=True)
     open = fields.Boolean(metadata={"description": "true: today or later; false: past"})

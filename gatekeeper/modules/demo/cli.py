@@ -71,8 +71,23 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     else:
         shown = password or "(the one printed when the demo was first loaded)"
         click.echo(f"Demo district already loaded. Password of the demo users: {shown}")
+    prepare_document_fonts()
     if not no_serve:
         _serve(host, port, 8)
+
+
+def prepare_document_fonts() -> None:
+    """Cut the document fonts once (documents print without them too, only slower)."""
+    from gatekeeper.core import fonts, pdf
+
+    if fonts.system_font() is None:
+        click.echo(fonts.NoCjkFont.MESSAGE, err=True)
+        return
+    folder = pdf.font_folder(current_app)
+    if not fonts.prepared(folder):
+        click.echo("Preparing the document fonts (once, about half a minute)...")
+        fonts.prepare(folder)
+        pdf.reset(current_app)
 
 
 COMMANDS = [upgrade_command, serve_command, demo_command, screenshots_command]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from gatekeeper.core.api import EmptySchema, PageArgs, blueprint, list_schema, paginate
+from gatekeeper.core import clock
+from gatekeeper.core.api import PDF_ANSWER, EmptySchema, PageArgs, blueprint, list_schema, paginate
+from gatekeeper.core.errors import NotFound
+from gatekeeper.core.pdf import send_document
 from gatekeeper.core.permissions import authorize, permission, user
 from gatekeeper.extensions import db
 from gatekeeper.modules.authorisations.operations import get_by_number
-from gatekeeper.modules.funds import balances
+from gatekeeper.modules.funds import balances, documents
 from gatekeeper.modules.funds import operations as ops
 from gatekeeper.modules.funds.models import Allocation, Disbursement
 from gatekeeper.modules.funds.permissions import (
@@ -16,6 +19,7 @@ from gatekeeper.modules.funds.permissions import (
     can_dispute_disbursement,
     can_filter_funds_summary,
     can_list_allocations,
+    can_print_funds_statement,
     can_read_funds_summary,
     can_record_bulk_disbursement,
     can_record_disbursement,
@@ -162,3 +166,26 @@ def summary(args):
     answer = balances.summary(visible_allocations(actor), *balances.summary_criteria(**args))
     answer["filters"] = dict(args)
     return answer
+
+
+@blp.route("/funds/statement.pdf")
+@blp.doc(**PDF_ANSWER)
+@permission(can_read_funds_summary)
+@blp.arguments(documents.StatementArgs, location="query")
+def statement_pdf(args):
+    """The funds statement (经费明细) of a department (``?department=``) or a community (``?community=``),
+    exactly one, for ``year`` (the current year by default): the allocations due in that year, per
+    authorisation and community, with subtotals and totals; a community's lists its payments. 404 for
+    an unknown code, 403 for a department or community outside one's part."""
+    place = documents.load_place(args)
+    if place is None:
+        raise NotFound()
+    authorize(can_print_funds_statement(user(), place))
+    year = args.get("year") or clock.today().year
+    return send_document(
+        "funds_statement",
+        documents.FundsStatementPdfSchema(),
+        documents.statement_source(place, year, reader=user()),
+        title=documents.statement_title(place, year),
+        filename=documents.statement_filename(place, year),
+    )

@@ -37,12 +37,14 @@ from gatekeeper.modules.authorisations.operations import get_by_number
 from gatekeeper.modules.authorisations.pages import departments_seen
 from gatekeeper.modules.funds import balances, workflow
 from gatekeeper.modules.funds import operations as ops
+from gatekeeper.modules.funds.documents import load_place
 from gatekeeper.modules.funds.models import Allocation, Disbursement, DisbursementState
 from gatekeeper.modules.funds.permissions import (
     can_confirm_disbursement,
     can_dispute_disbursement,
     can_filter_funds_summary,
     can_list_allocations,
+    can_print_funds_statement,
     can_read_funds_summary,
     can_record_bulk_disbursement,
     can_record_disbursement,
@@ -298,6 +300,25 @@ def _grouped(by: str, criteria: list) -> tuple[sa.Select, dict, str]:
 SUMMARY_FILTERS = ("department", "community", "year", "authorisation")
 
 
+def _statement(actor, filters: dict) -> dict | None:
+    """The funds statement the summary offers: of the department or community filtered on, else of the
+    officer's department or the head's community; for the year filtered on, else this year. ``None``
+    when the user may not print it."""
+    candidates = [
+        (
+            "department",
+            load_place({"department": filters["department"]}) if filters.get("department") else None,
+        ),
+        ("community", load_place({"community": filters["community"]}) if filters.get("community") else None),
+        ("department", actor.department if actor.role == Role.OFFICER else None),
+        ("community", actor.jurisdiction if actor.role == Role.COMMUNITY_HEAD else None),
+    ]
+    for kind, place in candidates:
+        if place is not None and can_print_funds_statement(actor, place):
+            return {"kind": kind, "place": place, "year": filters.get("year") or clock.today().year}
+    return None
+
+
 @bp.route("/funds")
 @permission(can_read_funds_summary)
 def summary():
@@ -325,6 +346,7 @@ def summary():
     ).one()
     page = render_template(
         "funds/summary.html",
+        statement=_statement(actor, filters),
         by=by,
         listing=listing,
         totals=totals,

@@ -15,6 +15,10 @@
 |                               | department; community heads their community; street officers the     |
 |                               | communities of their street. A filter naming something outside one's |
 |                               | part (another department, community, street or gate) is refused.     |
+| funds statement (经费明细, a    | admin any; the gate's office, members and chair any department and   |
+| PDF) of a department or a     | the communities inside their gate (their gate's money only);         |
+| community                     | officers their own department; community heads their community;      |
+|                               | street officers the communities of their street. Anything else 403.  |
 
 The workflow (``workflow.py``) and the operations decide *when* (an answered payment cannot be
 answered again, a closed allocation takes no payment); these functions decide *who*.
@@ -32,7 +36,7 @@ from gatekeeper.modules.accounts.permissions import is_admin, is_officer_of
 from gatekeeper.modules.authorisations.models import Authorisation
 from gatekeeper.modules.authorisations.permissions import can_see_authorisation
 from gatekeeper.modules.funds.models import Allocation, Disbursement
-from gatekeeper.modules.jurisdictions.models import Jurisdiction
+from gatekeeper.modules.jurisdictions.models import Department, Jurisdiction, Level
 
 
 def _authorisation(allocation: Allocation) -> Authorisation:
@@ -129,3 +133,28 @@ def can_filter_funds_summary(user: User, filters: dict) -> bool | Denied:
             return Denied("not_your_street", _("You can only see the money of your street's communities."))
         return True
     return False
+
+
+def can_print_funds_statement(user: User, place: Department | Jurisdiction) -> bool | Denied:
+    """The funds statement of a department or a community: each prints the statement of their own part
+    (the money in it is further limited by ``visible_allocations``)."""
+    department = isinstance(place, Department)
+    if is_admin(user):
+        return True
+    if user.role in GATE_ROLES and user.gate is not None:
+        if department or user.gate.jurisdiction.contains(place):
+            return True
+        return Denied("not_your_gate", _("You can only see the money of your own gate."))
+    if user.role == Role.OFFICER and department and user.department_id == place.id:
+        return True
+    if (
+        not department
+        and place.level == Level.COMMUNITY
+        and (is_head_of(user, place.id) or is_street_officer_of(user, place))
+    ):
+        return True
+    if department:
+        return Denied("not_your_department", _("You can only see the money of your own department."))
+    if user.role == Role.STREET_OFFICER:
+        return Denied("not_your_street", _("You can only see the money of your street's communities."))
+    return Denied("not_your_community", _("You can only see the money of your own community."))

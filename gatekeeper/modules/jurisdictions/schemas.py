@@ -217,3 +217,13 @@ class JurisdictionUpdateSchema(_JurisdictionFacts):
 
 class CalendarArgs(Schema):
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+
+
+class LetterheadPdfSchema(Schema):
+    """The issuing body of a gate's documents: the office named in its settings, else its committee."""
+
+    issuer = fields.Function(lambda g: (g.settings or {}).get("issuing_body") or g.committee_name)
+    committee = fields.String(attribute="committee_name")
+    escalation_body = fields.String(attribute="escalation_body_name")
+    gate = fields.String(attribute="name")
+    gate_code = fields.String(attribute="code")

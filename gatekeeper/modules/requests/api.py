@@ -7,8 +7,9 @@ from marshmallow import Schema, fields
 from sqlalchemy.orm import selectinload
 
 from gatekeeper.core import clock
-from gatekeeper.core.api import EmptySchema, PageArgs, blueprint, list_schema, paginate
+from gatekeeper.core.api import PDF_ANSWER, EmptySchema, PageArgs, blueprint, list_schema, paginate
 from gatekeeper.core.db import refers_to_code
+from gatekeeper.core.pdf import send_document
 from gatekeeper.core.permissions import permission, user
 from gatekeeper.extensions import db
 from gatekeeper.modules.jurisdictions.models import Department, Gate
@@ -252,3 +253,42 @@ def list_revisions(req, args):
         .order_by(RequestRevision.number)
     )
     return paginate(stmt, args)
+
+
+@blp.route("/requests/<int:request_id>/form.pdf")
+@blp.doc(**PDF_ANSWER)
+@on_request(can_see_request)
+def form_pdf(req):
+    """The approval form (准入申请审批表): A4 PDF of the request, its findings and every opinion on it.
+
+    Any state prints; a draft prints as a draft. Boxes without an opinion yet are left for signature.
+    """
+    from gatekeeper.modules.requests import documents
+
+    return send_document(
+        "form",
+        documents.RequestFormPdfSchema(),
+        documents.request_source(req),
+        title=documents.form_title,
+        filename=documents.form_filename(req),
+    )
+
+
+@blp.route("/requests/<int:request_id>/decision.pdf")
+@blp.doc(**PDF_ANSWER)
+@on_request(can_see_request)
+def decision_pdf(req):
+    """The rejection decision (不予准入决定书): A4 PDF with the reasons and the findings cited.
+
+    Only for a rejected request (by the committee, or by the escalation body's ruling); otherwise 409
+    ``not_rejected``.
+    """
+    from gatekeeper.modules.requests import documents
+
+    return send_document(
+        "decision",
+        documents.DecisionPdfSchema(),
+        documents.rejection_source(req),
+        title=documents.decision_title,
+        filename=documents.decision_filename(req),
+    )

@@ -1,0 +1,1 @@
+"""Documents in bulk and the document fonts: the ``gatekeeper documents`` commands."""
