@@ -23,11 +23,13 @@ from gatekeeper.extensions import db
 from gatekeeper.modules.authorisations.community import CommunityView, community_view
 from gatekeeper.modules.authorisations.models import Authorisation, AuthorisationCommunity
 from gatekeeper.modules.authorisations.operations import verification_code, verification_url
-from gatekeeper.modules.catalogue.models import CatalogueEntry, CatalogueVersion, Kind, VersionState
+from gatekeeper.modules.catalogue.models import CatalogueEntry, Kind
+from gatekeeper.modules.catalogue.schemas import CatalogueEntryPdfSchema
 from gatekeeper.modules.funds.models import Allocation
 from gatekeeper.modules.jurisdictions.models import Gate, Jurisdiction
 from gatekeeper.modules.jurisdictions.operations import gate_over
 from gatekeeper.modules.jurisdictions.schemas import LetterheadPdfSchema
+from gatekeeper.modules.requests.page_data import catalogue_entry
 from gatekeeper.modules.verification.operations import live_status
 
 #: A notice lists the money of each community in its body up to this many communities; beyond, the
@@ -80,15 +82,7 @@ def _status(source: NoticeSource):
 
 
 def _entry(source: NoticeSource) -> dict | None:
-    entry = source.entry
-    if entry is None:
-        return None
-    return {
-        "code": entry.code,
-        "title": entry.title,
-        "legal_basis": entry.legal_basis,
-        "list_name": entry.list_name,
-    }
+    return CatalogueEntryPdfSchema().dump(source.entry) if source.entry is not None else None
 
 
 class NoticePdfSchema(Schema):
@@ -156,19 +150,11 @@ def scope_lines(authorisation: Authorisation) -> list[ScopeLine]:
 
 
 def notice_source(authorisation: Authorisation) -> NoticeSource:
-    entry = None
-    if authorisation.catalogue_entry:
-        entry = db.session.scalar(
-            sa.select(CatalogueEntry)
-            .join(CatalogueVersion, CatalogueVersion.id == CatalogueEntry.version_id)
-            .where(
-                CatalogueEntry.code == authorisation.catalogue_entry,
-                CatalogueVersion.gate_id == authorisation.gate_id,
-                CatalogueVersion.state == VersionState.PUBLISHED,
-            )
-            .order_by(CatalogueEntry.version_id.desc())
-            .limit(1)
-        )
+    """What the notice shows; its catalogue entry as in the version the request was checked against."""
+    check = authorisation.request.latest_check
+    entry = catalogue_entry(
+        authorisation.gate, authorisation.catalogue_entry, check.catalogue_version_id if check else None
+    )
     return NoticeSource(authorisation, scope_lines(authorisation), entry, clock.today())
 
 

@@ -247,3 +247,12 @@ class CatalogueDiffArgs(Schema):
 
 class CatalogueExportArgs(Schema):
     format = fields.String(load_default="csv", validate=validate.OneOf(ops.EXPORT_FORMATS))
+
+
+class CatalogueEntryPdfSchema(Schema):
+    """A catalogue entry as a document cites it."""
+
+    code = fields.String()
+    title = fields.String()
+    legal_basis = fields.String()
+    list_name = fields.String()

@@ -38,6 +38,7 @@ from gatekeeper.modules.committee.models import (
     VoteChoice,
 )
 from gatekeeper.modules.committee.page_data import money_of
+from gatekeeper.modules.committee.schemas import RulingPdfSchema
 from gatekeeper.modules.committee.tally import tally
 from gatekeeper.modules.jurisdictions.models import Department, Gate
 from gatekeeper.modules.jurisdictions.schemas import LetterheadPdfSchema
@@ -243,15 +244,7 @@ def _decision(decision: Decision | None) -> dict | None:
 
 
 def _ruling(ruling: Ruling | None) -> dict | None:
-    if ruling is None:
-        return None
-    return {
-        "outcome": ruling.outcome.value,
-        "outcome_label": label(ruling.outcome),
-        "reference": ruling.reference,
-        "reason": ruling.reason,
-        "ruled_on": ruling.ruled_on.isoformat(),
-    }
+    return RulingPdfSchema().dump(ruling) if ruling is not None else None
 
 
 def _tally(counted: dict | None) -> dict | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from gatekeeper.core.api import PageArgs
+from gatekeeper.core.labels import label
 from gatekeeper.modules.committee.models import DecisionOutcome, MeetingKind, RulingOutcome, VoteChoice
 from gatekeeper.modules.requests.schemas import RequestDetailSchema
 
@@ -193,3 +194,14 @@ class AgendaItemSchema(Schema):
 
 class MeetingDetailSchema(MeetingSchema):
     items = fields.Function(lambda m: AgendaItemSchema(many=True).dump(m.agenda))
+
+
+class RulingPdfSchema(Schema):
+    """The escalation body's ruling, as documents print it (labels in the document's language)."""
+
+    outcome = fields.Function(lambda r: r.outcome.value)
+    outcome_label = fields.Function(lambda r: label(r.outcome))
+    reference = fields.String()
+    reason = fields.String()
+    ruled_on = fields.Function(lambda r: r.ruled_on.isoformat())
+    catalogue_code = fields.String(allow_none=True)

@@ -22,6 +22,7 @@ from gatekeeper.core.pdf import local_day
 from gatekeeper.extensions import db
 from gatekeeper.modules.accounts.models import User
 from gatekeeper.modules.catalogue.models import CatalogueEntry
+from gatekeeper.modules.catalogue.schemas import CatalogueEntryPdfSchema
 from gatekeeper.modules.committee.models import (
     Decision,
     DecisionOutcome,
@@ -31,6 +32,7 @@ from gatekeeper.modules.committee.models import (
     VoteChoice,
 )
 from gatekeeper.modules.committee.page_data import Money, money_of
+from gatekeeper.modules.committee.schemas import RulingPdfSchema
 from gatekeeper.modules.committee.tally import tally
 from gatekeeper.modules.jurisdictions.schemas import LetterheadPdfSchema
 from gatekeeper.modules.requests.models import (
@@ -235,15 +237,7 @@ def _finding(finding: Finding) -> dict:
 
 
 def _entry(source: RequestSource) -> dict | None:
-    entry = source.entry
-    if entry is None:
-        return None
-    return {
-        "code": entry.code,
-        "title": entry.title,
-        "legal_basis": entry.legal_basis,
-        "list_name": entry.list_name,
-    }
+    return CatalogueEntryPdfSchema().dump(source.entry) if source.entry is not None else None
 
 
 def _person(user: User | None) -> str:
@@ -352,17 +346,7 @@ def _decision(source: RequestSource) -> dict | None:
 
 
 def _ruling(source: RequestSource) -> dict | None:
-    ruling = source.ruling
-    if ruling is None:
-        return None
-    return {
-        "outcome": ruling.outcome.value,
-        "outcome_label": label(ruling.outcome),
-        "reference": ruling.reference,
-        "reason": ruling.reason,
-        "on": ruling.ruled_on.isoformat(),
-        "catalogue_code": ruling.catalogue_code,
-    }
+    return RulingPdfSchema().dump(source.ruling) if source.ruling is not None else None
 
 
 def _was_referred(source: RequestSource) -> bool:

@@ -15,8 +15,9 @@ from gatekeeper.modules.authorisations.models import (
     AuthorisationStatus,
 )
 from gatekeeper.modules.funds import operations as ops
-from gatekeeper.modules.funds.models import Allocation, Disbursement
+from gatekeeper.modules.funds.models import Allocation, AllocationState, Disbursement
 from gatekeeper.modules.jurisdictions.models import Jurisdiction
+from gatekeeper.modules.requests import operations as request_ops
 from tests import factories
 from tests.factories import TODAY, user
 
@@ -130,3 +131,30 @@ def disbursements_of(allocation: Allocation) -> list[Disbursement]:
             .order_by(Disbursement.id)
         )
     )
+
+
+def approved_for(username: str, voters: tuple[str, ...], **changes) -> Authorisation:
+    """A request of another department, filed by its own officer and approved by the committee."""
+    req = factories.draft(username, **changes)
+    with clock.frozen(TODAY):
+        req, run, _ = request_ops.submit_request(req, actor=user(username))
+        extension_db.session.commit()
+        request_ops.raise_if_blocked(run)
+        request_ops.accept_request(req, actor=user("secretariat"))
+        extension_db.session.commit()
+    return factories.decided(factories.voted(req, dict.fromkeys(voters, "approve"))).authorisation
+
+
+def allocation_money(allocation: Allocation, today: dt.date = TODAY) -> dict[str, int]:
+    """One allocation's money, computed here by the documented definitions: allocated (what was paid,
+    once it no longer runs), disbursed (carried over + paid), confirmed, outstanding and overdue."""
+    active = allocation.state == AllocationState.ACTIVE
+    paid = allocation.carried_fen + allocation.disbursed_fen
+    lacking = max(0, allocation.amount_fen - paid) if active else 0
+    return {
+        "allocated": allocation.amount_fen if active else paid,
+        "disbursed": paid,
+        "confirmed": allocation.confirmed_fen,
+        "outstanding": lacking,
+        "overdue": lacking if allocation.due_date < today else 0,
+    }

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from funds_support import ALL, API, LUMP_SUM, allocation_at, approve, pay
+from funds_support import ALL, API, LUMP_SUM, allocation_at, allocation_money, approve, approved_for, pay
 
-from gatekeeper.core import clock
 from gatekeeper.core.money import yuan_grouped
 from gatekeeper.modules.authorisations.models import Authorisation
 from gatekeeper.modules.funds import operations as ops
-from gatekeeper.modules.funds.models import Allocation, AllocationState
+from gatekeeper.modules.funds.models import Allocation
 from gatekeeper.modules.jurisdictions.models import Department, Jurisdiction
-from gatekeeper.modules.requests import operations as request_ops
-from tests import factories
 from tests.factories import TODAY, user
 from tests.pdf_tools import assert_cjk_fonts_embedded, flat, pdf_pages, pdf_text
 
@@ -25,17 +22,6 @@ MONEY = ("allocated", "disbursed", "confirmed", "outstanding", "overdue")
 @pytest.fixture(autouse=True)
 def fonts(document_fonts):
     return document_fonts
-
-
-def approved_for(username: str, voters: tuple[str, ...]) -> Authorisation:
-    """A request of another department, filed by its own officer and approved by the committee."""
-    req = factories.draft(username)
-    with clock.frozen(TODAY):
-        req, run, _ = request_ops.submit_request(req, actor=user(username))
-        request_ops.raise_if_blocked(run)
-        request_ops.accept_request(req, actor=user("secretariat"))
-        factories.db.session.commit()
-    return factories.decided(factories.voted(req, dict.fromkeys(voters, "approve"))).authorisation
 
 
 @pytest.fixture
@@ -82,16 +68,7 @@ def expected(db, *, department: str | None = None, community: str | None = None,
             continue
         if allocation.due_date.year != year:
             continue
-        active = allocation.state == AllocationState.ACTIVE
-        paid = allocation.carried_fen + allocation.disbursed_fen
-        lacking = max(0, allocation.amount_fen - paid) if active else 0
-        values = {
-            "allocated": allocation.amount_fen if active else paid,
-            "disbursed": paid,
-            "confirmed": allocation.confirmed_fen,
-            "outstanding": lacking,
-            "overdue": lacking if allocation.due_date < TODAY else 0,
-        }
+        values = allocation_money(allocation)
         line = per.setdefault(number, dict.fromkeys(MONEY, 0))
         for key, value in values.items():
             line[key] += value

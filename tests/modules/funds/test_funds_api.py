@@ -13,8 +13,10 @@ from funds_support import (
     API,
     LUMP_SUM,
     allocation_at,
+    allocation_money,
     allocations_of,
     approve,
+    approved_for,
     pay,
 )
 
@@ -22,10 +24,8 @@ from gatekeeper.core import clock
 from gatekeeper.extensions import db as extension_db
 from gatekeeper.modules.authorisations.models import Authorisation
 from gatekeeper.modules.funds import operations as ops
-from gatekeeper.modules.funds.models import Allocation, AllocationState, Disbursement
+from gatekeeper.modules.funds.models import Allocation, Disbursement
 from gatekeeper.modules.jurisdictions.models import Department
-from gatekeeper.modules.requests import operations as request_ops
-from tests import factories
 from tests.factories import TODAY, user
 from tests.support import count_statements
 
@@ -293,18 +293,6 @@ def test_the_summary_takes_the_same_queries_for_14_or_80_communities(db, login_a
 # --- the summary ----------------------------------------------------------------------------------
 
 
-def approved_for(username: str, voters: tuple[str, ...], **changes):
-    """A request of another department, filed by its own officer and approved by the committee."""
-    req = factories.draft(username, **changes)
-    with clock.frozen(TODAY):
-        req, run, _ = request_ops.submit_request(req, actor=user(username))
-        extension_db.session.commit()
-        request_ops.raise_if_blocked(run)
-        request_ops.accept_request(req, actor=user("secretariat"))
-        extension_db.session.commit()
-    return factories.decided(factories.voted(req, dict.fromkeys(voters, "approve"))).authorisation
-
-
 @pytest.fixture
 def money(db):
     """区卫健委: one authorisation over LJ01 (due in 2026), one lump sum over LJ02 (from 2027, due in
@@ -347,17 +335,8 @@ def expected_summary(db, *, departments=None, communities=None, year=None, today
             continue
         if year is not None and allocation.due_date.year != year:
             continue
-        active = allocation.state == AllocationState.ACTIVE
-        paid = allocation.carried_fen + allocation.disbursed_fen
-        lacking = max(0, allocation.amount_fen - paid) if active else 0
-        values = {
-            "allocated_fen": allocation.amount_fen if active else paid,
-            "disbursed_fen": paid,
-            "confirmed_fen": allocation.confirmed_fen,
-            "outstanding_fen": lacking,
-            "overdue_fen": lacking if allocation.due_date < today else 0,
-            "allocations": 1,
-        }
+        values = {f"{key}_fen": value for key, value in allocation_money(allocation, today).items()}
+        values["allocations"] = 1
         for key, value in values.items():
             totals[key] += value
             by_department[department.code][key] += value
