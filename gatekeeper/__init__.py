@@ -26,6 +26,8 @@ MODULES = (
     "attachments",
     "notifications",
     "supervision",
+    "inventory",
+    "stats",
     "community",
     "admin",
     "audit",

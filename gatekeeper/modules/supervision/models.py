@@ -29,6 +29,11 @@ class ReportState(enum.StrEnum):
     CLOSED = "closed"
 
 
+class ReportSource(enum.StrEnum):
+    COMMUNITY = "community"  # a community head, logged in
+    PUBLIC = "public"  # anyone, through the public page: who filed it is never shown to the department
+
+
 class Report(db.Model):
     __tablename__ = "reports"
     __table_args__ = (
@@ -53,6 +58,22 @@ class Report(db.Model):
     authorisation_number: Mapped[str | None] = mapped_column(sa.String(40))
     state: Mapped[ReportState] = enum_column(ReportState, nullable=False, default=ReportState.RECEIVED)
     reporter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    source: Mapped[ReportSource] = enum_column(
+        ReportSource, nullable=False, default=ReportSource.COMMUNITY, server_default="community"
+    )
+    #: A public reporter's name and way to reach them (optional); shown to the office only.
+    contact: Mapped[str] = mapped_column(
+        sa.String(200), nullable=False, default="", server_default=sa.text("''")
+    )
+    #: The authorisation the report names, when it is one in force (linked on filing).
+    authorisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("authorisations.id"), index=True)
+    #: The last day of the current step (working days from the gate's settings); none once closed.
+    step_due_on: Mapped[dt.date | None] = mapped_column(sa.Date, index=True)
+    #: The department's answer: what it did to rectify.
+    department_response: Mapped[str] = mapped_column(
+        sa.Text, nullable=False, default="", server_default=sa.text("''")
+    )
+    responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
 
@@ -60,3 +81,79 @@ class Report(db.Model):
     community: Mapped[Jurisdiction] = relationship(lazy="joined")
     department: Mapped[Department | None] = relationship(lazy="joined")
     reporter: Mapped[User | None] = relationship(lazy="joined")
+
+
+class ReportEvent(db.Model):
+    """One step of a report (filed, investigating, upheld …, the department's answer), with its note."""
+
+    __tablename__ = "report_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    action: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    from_state: Mapped[ReportState | None] = enum_column(ReportState, name="reportstatefrom")
+    to_state: Mapped[ReportState] = enum_column(ReportState, nullable=False, name="reportstateto")
+    note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+
+class ReportFile(db.Model):
+    """Evidence of a report (a photo, a notice received), stored by SHA-256 like attachments."""
+
+    __tablename__ = "report_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    filename: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    content_type: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    size: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class NoticeState(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class Notice(db.Model):
+    """A supervision notice (督查通报): the upheld reports of a period, published for everyone."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        sa.CheckConstraint("period_from <= period_to", name="period_in_order"),
+        sa.CheckConstraint("(state = 'published') = (published_at IS NOT NULL)", name="published_has_date"),
+        sa.UniqueConstraint("gate_id", "number", name="uq_notices_gate_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gate_id: Mapped[int] = mapped_column(sa.ForeignKey("gates.id"), nullable=False, index=True)
+    #: Given on publication, e.g. ``LJ督〔2026〕3号``.
+    number: Mapped[str | None] = mapped_column(sa.String(60))
+    title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    period_from: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    period_to: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    body: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    state: Mapped[NoticeState] = enum_column(NoticeState, nullable=False, default=NoticeState.DRAFT)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    gate: Mapped[Gate] = relationship(lazy="joined")
+
+
+class NoticeReport(db.Model):
+    """A report a notice names (only upheld, rectified or closed-after-upheld ones)."""
+
+    __tablename__ = "notice_reports"
+
+    notice_id: Mapped[int] = mapped_column(sa.ForeignKey("notices.id", ondelete="CASCADE"), primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id"), primary_key=True, index=True)

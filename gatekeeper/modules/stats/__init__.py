@@ -1,0 +1,1 @@
+"""Statistics: the burden-reduction picture (requests, decisions, money, reduction, reports)."""
