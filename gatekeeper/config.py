@@ -37,6 +37,8 @@ class Config:
     SESSION_COOKIE_SECURE: bool = False
     #: Public verifications (API and page, found or not) one address may make per minute before 429.
     VERIFY_RATE_PER_MINUTE: int = 30
+    #: Reports one address may file through the public page (or the API without a token) per hour.
+    PUBLIC_REPORT_RATE_PER_HOUR: int = 5
     #: Milliseconds a SQLite writer waits for another to finish.
     SQLITE_BUSY_TIMEOUT_MS: int = 15000
     #: Largest request body in bytes (catalogue files, attachments): the web server answers 413 above

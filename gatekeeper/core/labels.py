@@ -21,9 +21,11 @@ def _tables() -> dict[type, Callable[[], dict]]:
     from gatekeeper.modules.catalogue.models import VersionState as V
     from gatekeeper.modules.committee.models import DecisionOutcome, MeetingKind, RulingOutcome, VoteChoice
     from gatekeeper.modules.funds.models import AllocationState, DisbursementState
+    from gatekeeper.modules.inventory.models import CleanupStatus
     from gatekeeper.modules.jurisdictions.models import CommunityType, DayKind, Level
     from gatekeeper.modules.requests.models import FundingBasis, Outcome, ScopeType, Severity
     from gatekeeper.modules.requests.models import RequestState as S
+    from gatekeeper.modules.supervision.models import NoticeState, ReportSource
     from gatekeeper.modules.supervision.models import ReportState as R
 
     return {
@@ -146,6 +148,16 @@ def _tables() -> dict[type, Callable[[], dict]]:
             R.UNFOUNDED: _l("Unfounded"),
             R.RECTIFIED: _l("Rectified"),
             R.CLOSED: _l("Closed"),
+        },
+        NoticeState: lambda: {NoticeState.DRAFT: _l("Draft"), NoticeState.PUBLISHED: _l("Published")},
+        ReportSource: lambda: {
+            ReportSource.COMMUNITY: _l("Community head"),
+            ReportSource.PUBLIC: _l("Member of the public"),
+        },
+        CleanupStatus: lambda: {
+            CleanupStatus.KEEP: _l("Keep"),
+            CleanupStatus.REMOVE: _l("Must be removed"),
+            CleanupStatus.REMOVED: _l("Taken down"),
         },
     }
 

@@ -49,6 +49,30 @@ NUMBER_SETTINGS = (
         _l("After an authorisation's validity starts, the department pays each community within this time."),
     ),
     (
+        "report_investigate_days",
+        _l("Report: start of investigation"),
+        _l("working days"),
+        _l("From a report's filing until the office starts investigating it; later, it is flagged overdue."),
+    ),
+    (
+        "report_decide_days",
+        _l("Report: finding"),
+        _l("working days"),
+        _l("From the start of the investigation until the office finds the report upheld or unfounded."),
+    ),
+    (
+        "report_rectify_days",
+        _l("Report: rectification"),
+        _l("working days"),
+        _l("From an upheld report until the department's rectification is recorded."),
+    ),
+    (
+        "report_close_days",
+        _l("Report: closing"),
+        _l("working days"),
+        _l("From unfounded or rectified until the office closes the report."),
+    ),
+    (
         "sign_cap",
         _l("Cap on signs and plaques per community"),
         _l("items"),

@@ -1,114 +1,12 @@
-"""Catalogue files between an import's preview and its application, kept outside the web root.
-
-``<instance folder>/imports/<user id>/<sha256>`` holds the uploaded bytes and ``<sha256>.json`` what
-was previewed (version, file name, mode, reason and the digest of the plan). The browser session
-keeps the digest it previewed; applying re-reads the bytes and re-plans, and the page refuses when
-the file is gone, belongs to another user or session, or would now do something else. Nothing here
-is named after what the client sent: paths are made of the user's id and the SHA-256 of the bytes.
-Files are removed once applied; those left behind (a preview never applied) after a day.
-"""
+"""Catalogue files between an import's preview and its application (``core.pending``)."""
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
-import os
-import re
-import tempfile
-import time
-from pathlib import Path
-from typing import Any
-
-from flask import current_app, session
+from gatekeeper.core.pending import PendingFiles
 
 FOLDER = "imports"
-#: The session key naming the file this browser previewed last.
+#: The session key naming the catalogue file this browser previewed last.
 SESSION_KEY = "gk_catalogue_import"
-#: Seconds a previewed file is kept when it is not applied.
-KEEP_SECONDS = 24 * 3600
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 
-
-def _folder(user) -> Path:
-    folder = Path(current_app.instance_path).resolve() / FOLDER / str(int(user.id))
-    static = current_app.static_folder
-    if static and folder.is_relative_to(Path(static).resolve()):
-        raise RuntimeError("the imports folder must not be inside the static folder")
-    return folder
-
-
-def _paths(user, sha256: str) -> tuple[Path, Path] | None:
-    if not _SHA256.fullmatch(sha256 or ""):
-        return None
-    folder = _folder(user)
-    return folder / sha256, folder / f"{sha256}.json"
-
-
-def _write(path: Path, data: bytes) -> None:
-    fd, temporary = tempfile.mkstemp(prefix=".upload-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-
-
-def keep(user, data: bytes, meta: dict[str, Any]) -> str:
-    """Keep ``data`` with what was previewed of it for ``user``, name it in this browser's session,
-    and return its SHA-256. The previous file of the session and stale files go."""
-    sweep(user)
-    sha256 = hashlib.sha256(data).hexdigest()
-    previous = session.get(SESSION_KEY)
-    if previous and previous != sha256:
-        discard(user, previous)
-    data_path, meta_path = _paths(user, sha256)
-    data_path.parent.mkdir(parents=True, exist_ok=True)
-    _write(data_path, data)
-    _write(meta_path, json.dumps({**meta, "user": user.id}, ensure_ascii=False).encode("utf-8"))
-    session[SESSION_KEY] = sha256
-    return sha256
-
-
-def load(user, sha256: str) -> tuple[bytes, dict[str, Any]] | None:
-    """The bytes and what was previewed, when this browser session previewed ``sha256`` as ``user``;
-    else ``None``."""
-    if not sha256 or session.get(SESSION_KEY) != sha256:
-        return None
-    paths = _paths(user, sha256)
-    if paths is None:
-        return None
-    data_path, meta_path = paths
-    try:
-        data = data_path.read_bytes()
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if meta.get("user") != user.id or hashlib.sha256(data).hexdigest() != sha256:
-        return None
-    return data, meta
-
-
-def discard(user, sha256: str) -> None:
-    """Remove the file ``sha256`` of ``user`` (applied, or replaced by another preview)."""
-    paths = _paths(user, sha256)
-    for path in paths or ():
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-    if session.get(SESSION_KEY) == sha256:
-        session.pop(SESSION_KEY, None)
-
-
-def sweep(user) -> None:
-    """Remove ``user``'s files older than ``KEEP_SECONDS``."""
-    folder = _folder(user)
-    if not folder.is_dir():
-        return
-    limit = time.time() - KEEP_SECONDS
-    for path in folder.iterdir():
-        with contextlib.suppress(FileNotFoundError):
-            if path.stat().st_mtime < limit:
-                path.unlink()
+_files = PendingFiles(FOLDER, SESSION_KEY)
+keep, load, discard, sweep = _files.keep, _files.load, _files.discard, _files.sweep

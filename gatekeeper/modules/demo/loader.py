@@ -11,10 +11,12 @@ from gatekeeper.core import clock
 from gatekeeper.extensions import db
 from gatekeeper.modules.accounts.models import User
 from gatekeeper.modules.demo.district import load_district
+from gatekeeper.modules.demo.inventory import load_inventory
 from gatekeeper.modules.demo.meetings import load_reports, schedule_open_reviews
 from gatekeeper.modules.demo.payments import load_payments
 from gatekeeper.modules.demo.requests import load_requests
 from gatekeeper.modules.demo.requests_plan import HISTORY_DAYS
+from gatekeeper.modules.demo.supervision import load_supervision
 
 PAYMENTS_SEED = 20261123
 #: The district, its users and its catalogue exist this long before the first demo request.
@@ -31,7 +33,16 @@ def load_demo(password: str) -> str:
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
     agendas = schedule_open_reviews(users["secretariat"])
     reports = load_reports(users["head"])
+    supervision = load_supervision(users["secretariat"])
+    inventory = load_inventory()
     db.session.flush()
     return "\n".join(
-        (summary, money, f"Demo agendas: {agendas}.", f"Demo reports: {reports} from {users['head'].name}.")
+        (
+            summary,
+            money,
+            f"Demo agendas: {agendas}.",
+            f"Demo reports: {reports} from {users['head'].name}.",
+            supervision,
+            inventory,
+        )
     )

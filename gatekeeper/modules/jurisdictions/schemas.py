@@ -51,6 +51,26 @@ class GateSettingsSchema(Schema):
         },
     )
     funding_due_days = fields.Integer(load_default=30, validate=validate.Range(min=0, max=365))
+    report_investigate_days = fields.Integer(
+        load_default=5,
+        validate=validate.Range(min=1, max=60),
+        metadata={"description": "working days from a report's filing to the start of its investigation"},
+    )
+    report_decide_days = fields.Integer(
+        load_default=15,
+        validate=validate.Range(min=1, max=120),
+        metadata={"description": "working days from the start of an investigation to upheld or unfounded"},
+    )
+    report_rectify_days = fields.Integer(
+        load_default=20,
+        validate=validate.Range(min=1, max=250),
+        metadata={"description": "working days from an upheld report to its rectification"},
+    )
+    report_close_days = fields.Integer(
+        load_default=5,
+        validate=validate.Range(min=1, max=60),
+        metadata={"description": "working days from unfounded or rectified to the report's closing"},
+    )
     issuing_body = fields.String(load_default="", validate=validate.Length(max=120))
     citations = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
 

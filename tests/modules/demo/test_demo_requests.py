@@ -271,12 +271,15 @@ def test_requests_in_review_wait_at_a_sitting_or_in_a_written_vote(demo):
 
 def test_resubmissions_answer_the_return_and_the_head_has_reported(demo):
     from gatekeeper.modules.requests.models import RequestRevision
-    from gatekeeper.modules.supervision.models import Report
+    from gatekeeper.modules.supervision.models import Report, ReportSource
 
     answers = db.session.scalars(
         sa.select(RequestRevision.response).where(RequestRevision.response != "")
     ).all()
     assert answers and all(text.endswith("请予审议。") for text in answers)
-    reports = db.session.scalars(sa.select(Report)).all()
+    filed = db.session.scalars(sa.select(Report)).all()
+    reports = [r for r in filed if r.source == ReportSource.COMMUNITY]
     assert len(reports) == 3 and {r.community.code for r in reports} == {"LJ0101"}
     assert any(r.department is None and r.department_name for r in reports)
+    public = [r for r in filed if r.source == ReportSource.PUBLIC]  # and one from the public
+    assert len(public) == 1 and public[0].reporter_id is None

@@ -118,8 +118,11 @@ def test_only_community_heads_file(login_as, db, username):
     assert count(db) == 0
 
 
-def test_anonymous_is_401(client, db):
-    error_shape(client.post(f"{API}/reports", json=BODY), 401)
+def test_anonymous_files_a_public_report_that_must_name_the_community(client, db):
+    # Without a token the report is a public one (see test_public_reports.py): it names the community.
+    error = error_shape(client.post(f"{API}/reports", json=BODY), 422)
+    assert "community" in error["fields"]
+    assert count(db) == 0
 
 
 def test_the_operation_refuses_a_head_without_a_community(db):
@@ -182,7 +185,10 @@ def test_who_lists_which_reports(login_as, filed):
     assert ids(login_as("head").get(f"{API}/reports")) == {first.id, second.id}
     assert ids(login_as("secretariat").get(f"{API}/reports")) == {first.id, second.id, third.id}
     assert ids(login_as("admin").get(f"{API}/reports")) == {first.id, second.id, third.id}
-    for username in ("officer", "member2", "chair", "street"):
+    # the department named sees the reports about itself, never who filed them (test_report_lifecycle)
+    department = login_as("officer").get(f"{API}/reports").get_json()["items"]
+    assert all(item["department"] == "WJW" and item["reporter"] is None for item in department)
+    for username in ("member2", "chair", "street"):
         error_shape(login_as(username).get(f"{API}/reports"), 403)
 
 
@@ -207,7 +213,7 @@ def test_one_report(login_as, filed):
     assert body["id"] == first.id and body["kind"] == "ledger" and body["occurred_on"] == "2026-05-20"
     assert login_as("secretariat").get(f"{API}/reports/{third.id}").status_code == 200
     error_shape(login_as("head").get(f"{API}/reports/{third.id}"), 404)  # not theirs: not even there
-    error_shape(login_as("officer").get(f"{API}/reports/{first.id}"), 404)
+    error_shape(login_as("mzj.officer").get(f"{API}/reports/{first.id}"), 404)  # not its department
     error_shape(login_as("admin").get(f"{API}/reports/999999"), 404)
 
 
