@@ -384,3 +384,39 @@ def arguments(doc: str, seed: int | None = None) -> argparse.ArgumentParser:
     if seed is not None:
         parser.add_argument("--seed", type=int, default=seed)
     return parser
+
+
+def log_in(app, username: str):
+    """A test client logged in through the log-in form, as a browser would."""
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    answer = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    if answer.status_code != 303:
+        raise SystemExit(f"log-in of {username} failed: {answer.status_code}")
+    return client
+
+
+def time_get(client, path: str, counter: StatementCounter, gets: int) -> dict:
+    """One warm-up GET, one counting the SQL statements, then ``gets`` timed: status, statements and
+    the summary of the times (ms)."""
+    client.get(path)
+    with counter.counting() as statements:
+        answer = client.get(path)
+    times = []
+    for _ in range(gets):
+        start = time.perf_counter()
+        answer = client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+    return {"status": answer.status_code, "statements": list(statements), **summary(times)}
+
+
+def row_counts(app, models: dict[str, type]) -> str:
+    """``"1,040 requests, 530 authorisations, …"``: the rows of each model, named."""
+    from gatekeeper.extensions import db
+
+    with app.app_context():
+        return ", ".join(
+            f"{db.session.scalar(sa.select(sa.func.count()).select_from(model)):,} {name}"
+            for name, model in models.items()
+        )

@@ -16,9 +16,7 @@ the rows. Exit status 1 if a page answers other than 200 or a count grows, else 
 
 from __future__ import annotations
 
-import re
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -31,9 +29,11 @@ from _setup import (
     arguments,
     benchmark,
     flush_print,
+    log_in,
     one_line,
+    row_counts,
     settle,
-    summary,
+    time_get,
 )
 
 TARGET_P95_MS = 50.0
@@ -52,17 +52,6 @@ PAGES = [
     ("officer", "authorisation list", ("authorisations_pages.index", {})),
     ("secretariat", "catalogue", ("catalogue_pages.index", {})),
 ]
-
-
-def log_in(app, username: str):
-    """A test client logged in through the log-in form, as a browser would."""
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-    answer = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    if answer.status_code != 303:
-        raise SystemExit(f"log-in of {username} failed: {answer.status_code}")
-    return client
 
 
 def resolve(app, client, endpoint) -> str | None:
@@ -88,20 +77,7 @@ def measure(app, counter, gets: int) -> dict:
         if path is None:
             results[(username, page)] = None
             continue
-        client.get(path)  # warm up
-        with counter.counting() as statements:
-            answer = client.get(path)
-        times = []
-        for _ in range(gets):
-            start = time.perf_counter()
-            answer = client.get(path)
-            times.append((time.perf_counter() - start) * 1000)
-        results[(username, page)] = {
-            "path": path,
-            "status": answer.status_code,
-            "statements": list(statements),
-            **summary(times),
-        }
+        results[(username, page)] = {"path": path, **time_get(client, path, counter, gets)}
     return results
 
 
@@ -127,19 +103,17 @@ def load_more(app, times: int, watch: Stopwatch) -> None:
 
 
 def counts(app) -> str:
-    import sqlalchemy as sa
-
-    from gatekeeper.extensions import db
     from gatekeeper.modules.authorisations.models import Authorisation
     from gatekeeper.modules.funds.models import Allocation, Disbursement
     from gatekeeper.modules.requests.models import AdmissionRequest
 
-    with app.app_context():
-        numbers = [
-            db.session.scalar(sa.select(sa.func.count()).select_from(model))
-            for model in (AdmissionRequest, Authorisation, Allocation, Disbursement)
-        ]
-    return "{:,} requests, {:,} authorisations, {:,} allocations, {:,} disbursements".format(*numbers)
+    models = {
+        "requests": AdmissionRequest,
+        "authorisations": Authorisation,
+        "allocations": Allocation,
+        "disbursements": Disbursement,
+    }
+    return row_counts(app, models)
 
 
 def main() -> int:

@@ -10,7 +10,6 @@ must not grow with the data (exit 1 if it does, or if an answer is not 200).
 from __future__ import annotations
 
 import sys
-import time
 
 import sqlalchemy as sa
 from _setup import (
@@ -23,38 +22,22 @@ from _setup import (
     bulk_insert,
     fix_sequences,
     flush_print,
+    log_in,
+    row_counts,
     settle,
-    summary,
+    time_get,
 )
 
 TARGET_MS = 200.0
 PATHS = ("/stats", "/api/v1/stats", "/stats?year=2026&street=LJ01", "/api/v1/stats?year=2026&street=LJ01")
 
 
-def log_in(app, username: str):
-    import re
-
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-    answer = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert answer.status_code == 303, answer.status_code
-    return client
-
-
 def measure(app, counter, gets: int) -> dict:
     client = log_in(app, "secretariat")
     results = {}
     for path in PATHS:
-        client.get(path)
-        with counter.counting() as statements:
-            answer = client.get(path)
-        times = []
-        for _ in range(gets):
-            start = time.perf_counter()
-            answer = client.get(path)
-            times.append((time.perf_counter() - start) * 1000)
-        results[path] = {"status": answer.status_code, "statements": len(statements), **summary(times)}
+        result = time_get(client, path, counter, gets)
+        results[path] = {**result, "statements": len(result["statements"])}
     return results
 
 
@@ -142,17 +125,14 @@ def _insert_new_allocations(copies):
 
 
 def counts(app) -> str:
-    from gatekeeper.extensions import db
     from gatekeeper.modules.funds.models import Allocation
     from gatekeeper.modules.requests.models import AdmissionRequest, RequestEvent
     from gatekeeper.modules.supervision.models import Report
 
-    with app.app_context():
-        n = [
-            db.session.scalar(sa.select(sa.func.count()).select_from(m))
-            for m in (AdmissionRequest, RequestEvent, Allocation, Report)
-        ]
-    return "{:,} requests, {:,} events, {:,} allocations, {:,} reports".format(*n)
+    return row_counts(
+        app,
+        {"requests": AdmissionRequest, "events": RequestEvent, "allocations": Allocation, "reports": Report},
+    )
 
 
 def main() -> int:
