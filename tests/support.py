@@ -52,7 +52,10 @@ def token(app, username: str) -> str:
 
 
 def race(app, calls: list[tuple[str, str, dict]]) -> list[tuple[int, dict]]:
-    """Send the calls (token, url, body) at the same moment, one thread each: status and body."""
+    """Send the calls (token, url, body) at the same moment, one thread each: status and body.
+
+    ``body`` is JSON, or a function giving the keyword arguments of the POST (a multipart file is
+    made afresh for each thread)."""
     barrier = threading.Barrier(len(calls))
     results: list = [None] * len(calls)
     errors: list[BaseException] = []
@@ -63,7 +66,7 @@ def race(app, calls: list[tuple[str, str, dict]]) -> list[tuple[int, dict]]:
             client.token = bearer
             barrier.wait()
             with clock.frozen(factories.TODAY):
-                answer = client.post(url, json=body)
+                answer = client.post(url, **(body() if callable(body) else {"json": body}))
                 results[index] = (answer.status_code, answer.get_json())
         except BaseException as exc:  # reported below, in the test's thread
             errors.append(exc)

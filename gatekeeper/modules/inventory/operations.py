@@ -20,11 +20,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from gatekeeper.core import audit, clock
 from gatekeeper.core.db import contains, lock_row
-from gatekeeper.core.errors import InvalidTransition, ValidationFailed
+from gatekeeper.core.errors import Conflict, InvalidTransition, ValidationFailed
 from gatekeeper.extensions import db
 from gatekeeper.modules.catalogue.io import Problem, refuse
 from gatekeeper.modules.catalogue.models import CatalogueVersion, Kind
@@ -247,7 +248,7 @@ def apply_plan(plan: ImportPlan, *, filename: str, sha256: str, actor) -> Invent
     )
     db.session.add(record)
     db.session.flush()
-    db.session.add_all(
+    items = [
         InventoryItem(
             gate_id=plan.gate.id,
             import_id=record.id,
@@ -265,8 +266,16 @@ def apply_plan(plan: ImportPlan, *, filename: str, sha256: str, actor) -> Invent
             updated_at=now,
         )
         for row, verdict in plan.rows
-    )
-    db.session.flush()
+    ]
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(items)
+    except IntegrityError:
+        # one item per community, kind and title: another import of these rows landed meanwhile
+        raise Conflict(
+            _("Some of these items were imported meanwhile by someone else; preview the file again."),
+            code="already_imported",
+        ) from None
     audit.record(
         "inventory.import",
         record,

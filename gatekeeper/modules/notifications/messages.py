@@ -223,6 +223,57 @@ def _funds_disputed(p: _Params) -> str:
     )
 
 
+def _report_state(p: _Params) -> str:
+    from gatekeeper.core.labels import label
+    from gatekeeper.modules.supervision.models import ReportState
+
+    try:
+        return label(ReportState(p["state"]))
+    except ValueError:
+        return p["state"]
+
+
+def _report_filed(p: _Params) -> str:
+    return _(
+        "A report was filed: “%(title)s” pushed into %(community)s by %(department)s. "
+        "Look into it by %(due)s.",
+        title=p["title"],
+        community=p["community"],
+        department=p["department"],
+        due=_date(p["due"]),
+    )
+
+
+def _report_upheld(p: _Params) -> str:
+    return _(
+        "A report about your department was upheld: “%(title)s” in %(community)s. Answer with what you "
+        "did to rectify it by %(due)s.",
+        title=p["title"],
+        community=p["community"],
+        due=_date(p["due"]),
+    )
+
+
+def _report_answered(p: _Params) -> str:
+    return _(
+        "%(department)s answered the upheld report “%(title)s” in %(community)s; check the "
+        "rectification and record it.",
+        department=p["department"],
+        title=p["title"],
+        community=p["community"],
+    )
+
+
+def _report_changed(p: _Params) -> str:
+    return _(
+        "Your report “%(title)s” about %(department)s is now: %(state)s (%(actor)s).",
+        title=p["title"],
+        department=p["department"],
+        state=_report_state(p),
+        actor=p["actor"],
+    )
+
+
 _WORDING: dict[NotificationKind, Callable[[_Params], str]] = {
     NotificationKind.TO_ACCEPT: _to_accept,
     NotificationKind.TO_VOTE: _to_vote,
@@ -233,6 +284,10 @@ _WORDING: dict[NotificationKind, Callable[[_Params], str]] = {
     NotificationKind.REVOKED_HERE: _revoked_here,
     NotificationKind.FUNDS_PAID: _funds_paid,
     NotificationKind.FUNDS_DISPUTED: _funds_disputed,
+    NotificationKind.REPORT_FILED: _report_filed,
+    NotificationKind.REPORT_UPHELD: _report_upheld,
+    NotificationKind.REPORT_ANSWERED: _report_answered,
+    NotificationKind.REPORT_CHANGED: _report_changed,
 }
 
 

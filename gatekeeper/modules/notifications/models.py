@@ -27,6 +27,10 @@ class NotificationKind(enum.StrEnum):
     REVOKED_HERE = "revoked_here"  # a community head / street officer: an authorisation revoked
     FUNDS_PAID = "funds_paid"  # a community head: money recorded as paid, to confirm or dispute
     FUNDS_DISPUTED = "funds_disputed"  # the filing department: a community says the money did not arrive
+    REPORT_FILED = "report_filed"  # the gate's office: a new report to follow
+    REPORT_UPHELD = "report_upheld"  # the department named: a report about it was upheld, to answer
+    REPORT_ANSWERED = "report_answered"  # the gate's office: the department answered with its rectification
+    REPORT_CHANGED = "report_changed"  # the head who filed it: the report took a step
 
 
 class Notification(db.Model):
@@ -38,6 +42,7 @@ class Notification(db.Model):
     kind: Mapped[NotificationKind] = enum_column(NotificationKind, nullable=False)
     request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admission_requests.id"))
     authorisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("authorisations.id"))
+    report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reports.id"))
     #: What the words need: a title, a number, the new state, who acted...
     params: Mapped[dict[str, Any]] = mapped_column(sa.JSON, nullable=False, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, index=True)

@@ -19,6 +19,12 @@ Who is told what (DESIGN §5):
 | a payment recorded (one or  | the head(s) of each community paid, with its own amount   | funds_paid      |
 | in bulk)                    |                                                           |                 |
 | a payment disputed          | the officers of the authorisation's department            | funds_disputed  |
+| a report filed (by a head   | the office of the report's gate                           | report_filed    |
+| or the public)              |                                                           |                 |
+| a report upheld             | the officers of the department named (not who filed it)   | report_upheld   |
+| the department's answer     | the office of the report's gate                           | report_answered |
+| each step of the office     | the head who filed it (a head's report; a public reporter | report_changed  |
+|                             | has no account)                                           |                 |
 
 Only active users are told, and never of their own action. A notification stores its kind and
 parameters (title, state, reason, who acted, number...); ``messages`` words it when it is read, in
@@ -55,6 +61,7 @@ from gatekeeper.modules.requests.models import AdmissionRequest, RequestState
 
 if TYPE_CHECKING:
     from gatekeeper.modules.committee.models import Decision, Ruling
+    from gatekeeper.modules.supervision.models import Report
 
 # --- writing -------------------------------------------------------------------------------------
 
@@ -75,6 +82,7 @@ def notify(
     *,
     request: AdmissionRequest | None = None,
     authorisation: Authorisation | None = None,
+    report: Report | None = None,
     params: dict[str, Any] | None = None,
     actor: User | None = None,
 ) -> int:
@@ -95,6 +103,7 @@ def notify(
             "kind": kind,
             "request_id": request.id if request is not None else None,
             "authorisation_id": authorisation.id if authorisation is not None else None,
+            "report_id": report.id if report is not None else None,
             "params": stored,
             "created_at": now,
             "read_at": None,
@@ -112,11 +121,13 @@ def _users(*criteria: sa.ColumnElement[bool]) -> list[User]:
     return list(db.session.scalars(sa.select(User).where(User.active, *criteria).order_by(User.id)))
 
 
-def department_officers(req: AdmissionRequest) -> list[User]:
+def department_officers(req: AdmissionRequest | Report) -> list[User]:
+    """The officers of the department a request (or a report) is about."""
     return _users(User.role == Role.OFFICER, User.department_id == req.department_id)
 
 
-def gate_office(req: AdmissionRequest) -> list[User]:
+def gate_office(req: AdmissionRequest | Report) -> list[User]:
+    """The office of the gate a request (or a report) is with."""
     return _users(User.role == Role.SECRETARIAT, User.gate_id == req.gate_id)
 
 
@@ -377,6 +388,7 @@ def funds_paid(
             "kind": NotificationKind.FUNDS_PAID,
             "request_id": None,
             "authorisation_id": authorisation.id,
+            "report_id": None,
             "params": _jsonable(
                 _about_funds(
                     authorisation,
@@ -515,3 +527,56 @@ def mark_all_read(user: User) -> int:
         .values(read_at=clock.now())
     )
     return result.rowcount
+
+
+# --- reports (supervision) ------------------------------------------------------------------------
+
+
+def _about_report(report: Report, actor: User | None, **more: Any) -> dict[str, Any]:
+    """What the words of a report's notification need; never who filed it."""
+    return {
+        "title": report.title,
+        "community": report.community.name,
+        "department": report.department.name if report.department is not None else report.department_name,
+        "state": report.state,
+        "actor": _who(actor),
+        **more,
+    }
+
+
+def report_filed(report: Report, *, actor: User | None) -> int:
+    """A new report (a head's or the public's): the gate's office has it to follow. The words name
+    the community and the department, not the reporter."""
+    params = _about_report(report, None, due=report.step_due_on)
+    return notify(
+        gate_office(report), NotificationKind.REPORT_FILED, report=report, params=params, actor=actor
+    )
+
+
+def report_stepped(report: Report, action: str, *, actor: User | None) -> int:
+    """A step of the office: the head who filed it learns the new state; an upheld report goes to the
+    department named, to answer with its rectification."""
+    count = 0
+    if report.reporter_id is not None and report.reporter is not None and report.reporter.active:
+        params = _about_report(report, actor, action=action)
+        count += notify(
+            [report.reporter], NotificationKind.REPORT_CHANGED, report=report, params=params, actor=actor
+        )
+    if action == "uphold" and report.department_id is not None:
+        params = _about_report(report, None, due=report.step_due_on)
+        count += notify(
+            department_officers(report),
+            NotificationKind.REPORT_UPHELD,
+            report=report,
+            params=params,
+            actor=actor,
+        )
+    return count
+
+
+def report_answered(report: Report, *, actor: User | None) -> int:
+    """The department answered an upheld report: the office checks the rectification."""
+    params = _about_report(report, actor)
+    return notify(
+        gate_office(report), NotificationKind.REPORT_ANSWERED, report=report, params=params, actor=actor
+    )

@@ -25,9 +25,11 @@ SORTS = {"created": (Notification.created_at, Notification.id)}
 
 
 def target(notification: Notification) -> str | None:
-    """The page the notification is about: its request, else its authorisation."""
+    """The page the notification is about: its request, its report, else its authorisation."""
     if notification.request_id is not None:
         return page_url("requests_pages.detail", request_id=notification.request_id)
+    if notification.report_id is not None:
+        return page_url("supervision_pages.report", report_id=notification.report_id)
     number = getattr(notification, "authorisation_number", None)
     if number:
         return page_url("authorisations_pages.detail", number=number)

@@ -12,9 +12,11 @@ from gatekeeper.modules.notifications.models import NotificationKind
 
 
 def _link(notification) -> str | None:
-    """The API URL of what the notification is about: its request, else its authorisation."""
+    """The API URL of what the notification is about: its request, its report, else its authorisation."""
     if notification.request_id is not None:
         return url_for("requests.get_request", request_id=notification.request_id)
+    if notification.report_id is not None:
+        return url_for("supervision.get_report", report_id=notification.report_id)
     number = getattr(notification, "authorisation_number", None)
     if number is not None:
         return url_for("authorisations.get_authorisation", number=number)
@@ -26,6 +28,7 @@ class NotificationSchema(Schema):
     kind = fields.Enum(NotificationKind, by_value=True)
     message = fields.Function(message, metadata={"description": "worded in the reader's language"})
     request_id = fields.Integer(allow_none=True)
+    report_id = fields.Integer(allow_none=True)
     authorisation = fields.String(
         attribute="authorisation_number", allow_none=True, metadata={"description": "its number"}
     )

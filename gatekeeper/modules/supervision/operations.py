@@ -18,8 +18,9 @@ After filing, the office takes the report through the steps of ``workflow``; eac
 ``ReportEvent`` and an audit entry, and sets the deadline of the state reached (working days from
 the gate's settings). The department named answers an upheld report with its rectification.
 
-No notification is sent to the office: the kinds of notification are a fixed list held by a CHECK
-constraint in the database, and a new kind needs a migration.
+Each of these tells who must act next (``notifications``): a new report the gate's office, an
+upheld one the department named, the department's answer the office, and every step the head who
+filed it. No notification names who filed a report.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from gatekeeper.modules.authorisations.operations import get_by_number
 from gatekeeper.modules.jurisdictions.models import Department, Gate, Jurisdiction, Level
 from gatekeeper.modules.jurisdictions.operations import gate_over, paths_above, working_calendar
 from gatekeeper.modules.jurisdictions.schemas import gate_settings
+from gatekeeper.modules.notifications import operations as notifications
 from gatekeeper.modules.supervision import workflow
 from gatekeeper.modules.supervision.models import (
     Report,
@@ -206,6 +208,7 @@ def _store(data: dict, community: Jurisdiction, *, reporter, source: ReportSourc
             "files": len(evidence),
         },
     )
+    notifications.report_filed(report, actor=reporter)
     return report
 
 
@@ -292,6 +295,7 @@ def advance_report(report: Report, action: str, note: str, *, actor) -> Report:
         before={"state": before.value},
         after={"state": report.state.value, "note": note, "step_due_on": due},
     )
+    notifications.report_stepped(report, action, actor=actor)
     return report
 
 
@@ -306,6 +310,7 @@ def respond_report(report: Report, response: str, *, actor) -> Report:
     report.responded_at = clock.now()
     _event(report, "respond", report.state, response, actor)
     audit.record("report.respond", report, actor=actor, after={"department_response": response})
+    notifications.report_answered(report, actor=actor)
     return report
 
 

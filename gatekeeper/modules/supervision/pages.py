@@ -52,7 +52,7 @@ NAV = [
     NavItem(
         "supervision_pages.reports",
         _l("Reports"),
-        roles=(Role.COMMUNITY_HEAD, Role.SECRETARIAT, Role.OFFICER),
+        roles=(Role.COMMUNITY_HEAD, Role.SECRETARIAT, Role.OFFICER, Role.STREET_OFFICER),
         order=80,
     ),
     *notice_pages.NAV,

@@ -4,11 +4,15 @@
 |--------------------------|--------------------------------------------------------------------------|
 | file a report            | community heads, for their own community; anyone through the public page |
 | list reports             | community heads (their community's), officers (their department's),     |
-|                          | the gate's office (the gate's: its supervision queue), admin (all)       |
-| see one report           | the same: head of its community, officer of its department, its office   |
+|                          | street officers (their street's communities', read only), the gate's     |
+|                          | office (the gate's: its supervision queue), admin (all)                  |
+| see one report           | the same: head of its community, officer of its department, officer of   |
+|                          | its community's street, its office                                       |
 | see who filed it         | the office of its gate and admin; the head of its community for a report |
-|                          | filed by a head (never the contact of a public report); never a department|
-| see its evidence files   | everyone who sees it but the department (a photo may show who took it)   |
+|                          | filed by a head (never the contact of a public report); never a          |
+|                          | department, never a street officer                                       |
+| see its evidence files   | everyone who sees it but the department and the street (a photo may show |
+|                          | who took it)                                                             |
 | a step of the review     | the office of its gate (the secretariat)                                 |
 | answer (rectification)   | officers of the department named                                         |
 | compose, publish notices | the office of a gate, for its gate                                       |
@@ -23,6 +27,7 @@ import sqlalchemy as sa
 
 from gatekeeper.modules.accounts.models import Role, User
 from gatekeeper.modules.accounts.permissions import is_admin, is_officer_of, is_secretariat_of
+from gatekeeper.modules.jurisdictions.models import Jurisdiction
 from gatekeeper.modules.supervision.models import Notice, NoticeState, Report, ReportSource
 
 
@@ -38,8 +43,12 @@ def _office(user: User) -> bool:
     return user.role == Role.SECRETARIAT and user.gate_id is not None
 
 
+def _street(user: User) -> bool:
+    return user.role == Role.STREET_OFFICER and user.jurisdiction_id is not None
+
+
 def can_list_reports(user: User) -> bool:
-    return is_admin(user) or can_file_report(user) or _office(user) or _officer(user)
+    return is_admin(user) or can_file_report(user) or _office(user) or _officer(user) or _street(user)
 
 
 def visible_reports(user: User) -> sa.ColumnElement[bool]:
@@ -52,6 +61,10 @@ def visible_reports(user: User) -> sa.ColumnElement[bool]:
         return Report.gate_id == user.gate_id
     if _officer(user):
         return Report.department_id == user.department_id
+    if _street(user):
+        return Report.community_id.in_(
+            sa.select(Jurisdiction.id).where(Jurisdiction.parent_id == user.jurisdiction_id)
+        )
     return sa.false()
 
 
@@ -62,15 +75,18 @@ def can_see_report(user: User, report: Report) -> bool:
         return user.jurisdiction_id == report.community_id
     if user.role == Role.OFFICER:
         return report.department_id is not None and is_officer_of(user, report.department_id)
+    if user.role == Role.STREET_OFFICER:
+        return _street(user) and report.community.parent_id == user.jurisdiction_id
     return is_secretariat_of(user, report.gate_id)
 
 
 def is_department_view(user, report: Report) -> bool:
-    """Whether ``user`` reads ``report`` as the department named (and so never learns who filed it)."""
+    """Whether ``user`` reads ``report`` from outside the review, as the department named or the
+    street (and so never learns who filed it nor who took the steps)."""
     return (
         user is not None
         and getattr(user, "is_authenticated", False)
-        and user.role == Role.OFFICER
+        and user.role in (Role.OFFICER, Role.STREET_OFFICER)
         and not is_admin(user)
     )
 

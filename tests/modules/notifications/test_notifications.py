@@ -27,7 +27,17 @@ from tests.support import count_statements
 API = "/api/v1/notifications"
 #: The non-recused seats of a 区卫健委 request (member1 works for 区卫健委).
 VOTERS = ["chair", "member2", "member3", "member4", "member5"]
-ITEM_FIELDS = {"id", "kind", "message", "request_id", "authorisation", "created_at", "read_at", "link"}
+ITEM_FIELDS = {
+    "id",
+    "kind",
+    "message",
+    "request_id",
+    "report_id",
+    "authorisation",
+    "created_at",
+    "read_at",
+    "link",
+}
 
 
 @pytest.fixture(autouse=True)

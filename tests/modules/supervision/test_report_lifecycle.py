@@ -13,6 +13,7 @@ from gatekeeper.core import clock
 from gatekeeper.core.audit import AuditEntry
 from gatekeeper.core.errors import InvalidTransition, ValidationFailed
 from gatekeeper.extensions import db as _db
+from gatekeeper.modules.accounts.models import Role, User
 from gatekeeper.modules.jurisdictions.models import Gate
 from gatekeeper.modules.supervision import operations as ops
 from gatekeeper.modules.supervision.models import ReportEvent, ReportState
@@ -182,6 +183,37 @@ def test_the_department_sees_reports_about_itself_without_the_filer(login_as, pa
     assert head_name not in html
     listing = page_as("officer").text("/reports")
     assert report.title in listing and head_name not in listing
+
+
+def test_the_street_reads_its_communities_reports_without_the_filer(login_as, page_as, db, world):
+    report = filed()
+    step(login_as("secretariat"), report.id, "investigate")
+    street = login_as("street")
+    assert [i["id"] for i in street.get(f"{API}/reports").get_json()["items"]] == [report.id]
+    body = street.get(f"{API}/reports/{report.id}").get_json()
+    assert body["reporter"] is None and body["contact"] is None and body["files"] is None
+    assert all(e["actor"] is None for e in body["events"])
+    # read only: no step, no answer
+    assert street.post(f"{API}/reports/{report.id}/investigate", json={"note": "x"}).status_code == 403
+    assert street.post(f"{API}/reports/{report.id}/response", json={"response": "x"}).status_code == 403
+    html = page_as("street").text(f"/reports/{report.id}?lang=en")
+    assert user("head").name not in html and user("secretariat").name not in html
+    assert "/respond" not in html and 'name="note"' not in html
+    listing = page_as("street").text("/reports?lang=en")
+    assert "Reports from the communities of your street" in listing and report.title in listing
+    # a street officer of another street sees none of it
+    other = User(
+        username="street.lj02",
+        name="另一街道",
+        role=Role.STREET_OFFICER,
+        jurisdiction=world.community("LJ02"),
+        password_hash="x",
+        created_at=clock.now(),
+    )
+    _db.session.add(other)
+    _db.session.commit()
+    assert login_as(other.username).get(f"{API}/reports").get_json()["items"] == []
+    assert login_as("street.lj02").get(f"{API}/reports/{report.id}").status_code == 404
 
 
 def test_the_office_and_the_head_see_who_filed(login_as):

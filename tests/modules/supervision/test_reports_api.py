@@ -188,7 +188,11 @@ def test_who_lists_which_reports(login_as, filed):
     # the department named sees the reports about itself, never who filed them (test_report_lifecycle)
     department = login_as("officer").get(f"{API}/reports").get_json()["items"]
     assert all(item["department"] == "WJW" and item["reporter"] is None for item in department)
-    for username in ("member2", "chair", "street"):
+    # the street officer of LJ01 reads its communities' reports (LJ0101, LJ0102), never who filed them
+    street = login_as("street").get(f"{API}/reports").get_json()["items"]
+    assert {item["id"] for item in street} == {first.id, second.id, third.id}
+    assert all(item["reporter"] is None and item["contact"] is None for item in street)
+    for username in ("member2", "chair"):
         error_shape(login_as(username).get(f"{API}/reports"), 403)
 
 
