@@ -7,7 +7,7 @@ import hashlib
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from gatekeeper.core.api import blueprint, list_schema, paginate
+from gatekeeper.core.api import ErrorSchema, blueprint, list_schema, paginate
 from gatekeeper.core.errors import Conflict
 from gatekeeper.core.permissions import authorize, permission, user
 from gatekeeper.extensions import db
@@ -34,6 +34,7 @@ from gatekeeper.modules.inventory.schemas import (
     ProgressSchema,
     RecheckInputSchema,
     RemovalInputSchema,
+    UndoRemovalInputSchema,
 )
 from gatekeeper.modules.jurisdictions.models import Gate
 
@@ -103,6 +104,18 @@ def get_item(item):
 def record_removal(item, data):
     """Record that an item the check says must go was taken down (409 for any other item)."""
     ops.record_removal(item, data, actor=user())
+    db.session.commit()
+    return item
+
+
+@blp.route("/inventory/items/<int:item_id>/removal/undo", methods=["POST"])
+@blp.response(200, InventoryItemSchema)
+@blp.alt_response(409, schema=ErrorSchema, description="The item's removal is not recorded.")
+@on_item(can_record_removal)
+@blp.arguments(UndoRemovalInputSchema)
+def undo_removal(item, data):
+    """Take back a removal recorded by mistake, with a note saying why: the item must go again."""
+    ops.undo_removal(item, data, actor=user())
     db.session.commit()
     return item
 

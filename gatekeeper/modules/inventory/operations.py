@@ -333,6 +333,33 @@ def record_removal(item: InventoryItem, data: dict[str, Any], *, actor) -> Inven
     return item
 
 
+def undo_removal(item: InventoryItem, data: dict[str, Any], *, actor) -> InventoryItem:
+    """Take back a removal recorded by mistake (the plaque still hangs), with a note saying why: the
+    item is again one that must go. Only a removed item (409 otherwise); the audit trail keeps both
+    the removal and its undoing."""
+    item = lock_row(InventoryItem, item.id) or item
+    if item.status != CleanupStatus.REMOVED:
+        raise InvalidTransition(_("Only a recorded removal can be taken back."), code="invalid_transition")
+    note = (data.get("note") or "").strip()
+    if not note:
+        raise ValidationFailed(fields={"note": [_("say why the removal is taken back")]})
+    before = {"status": item.status.value, "removed_on": item.removed_on, "note": item.removal_note}
+    item.status = CleanupStatus.REMOVE
+    item.removed_on = None
+    item.removed_by_id = None
+    item.removal_note = ""
+    item.updated_at = clock.now()
+    db.session.flush()
+    audit.record(
+        "inventory.removal_undone",
+        item,
+        actor=actor,
+        before=before,
+        after={"status": item.status.value, "note": note},
+    )
+    return item
+
+
 def recheck_item(item: InventoryItem, data: dict[str, Any], *, actor) -> InventoryItem:
     """Check a not yet removed item again against the gate's catalogue in force, with a note saying why
     (a corrected catalogue, a wrong verdict). A removed item stays removed (409)."""

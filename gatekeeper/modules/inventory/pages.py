@@ -37,7 +37,11 @@ from gatekeeper.modules.inventory.permissions import (
     can_see_inventory_item,
     visible_items,
 )
-from gatekeeper.modules.inventory.schemas import RecheckInputSchema, RemovalInputSchema
+from gatekeeper.modules.inventory.schemas import (
+    RecheckInputSchema,
+    RemovalInputSchema,
+    UndoRemovalInputSchema,
+)
 from gatekeeper.modules.jurisdictions.models import Department, Gate, Jurisdiction
 
 bp = Blueprint("inventory_pages", __name__)
@@ -178,18 +182,26 @@ def on_item(check):
     return permission(check, load=_load_item, can_see=can_see_inventory_item)
 
 
-def _item_page(item, removal: PageForm | None = None, recheck: PageForm | None = None):
+def _item_page(
+    item,
+    removal: PageForm | None = None,
+    recheck: PageForm | None = None,
+    undo: PageForm | None = None,
+):
     removal = removal or PageForm(RemovalInputSchema(), initial={"removed_on": clock.today().isoformat()})
     recheck = recheck or PageForm(RecheckInputSchema())
-    status = 422 if removal.errors or recheck.errors else 200
+    undo = undo or PageForm(UndoRemovalInputSchema())
+    status = 422 if removal.errors or recheck.errors or undo.errors else 200
     return _render(
         "inventory/item.html",
         status,
         item=item,
         removal=removal,
         recheck=recheck,
+        undo=undo,
         form=removal,
         can_remove=can_record_removal(user(), item) and item.status == CleanupStatus.REMOVE,
+        can_undo=can_record_removal(user(), item) and item.status == CleanupStatus.REMOVED,
         can_recheck=can_recheck_inventory_item(user(), item) and item.status != CleanupStatus.REMOVED,
     )
 
@@ -213,6 +225,20 @@ def record_removal(item):
             item_id=item.id,
         )
     return _item_page(item, removal=form)
+
+
+@bp.route("/inventory/items/<int:item_id>/removal/undo", methods=["POST"])
+@on_item(can_record_removal)
+def undo_removal(item):
+    """Take back a removal recorded by mistake; the note is required and shown beside its field."""
+    form = PageForm(UndoRemovalInputSchema())
+    if form.apply(lambda data: ops.undo_removal(item, data, actor=user())):
+        return done(
+            _("The removal of “%(title)s” was taken back: it must still go.", title=item.title),
+            "inventory_pages.item",
+            item_id=item.id,
+        )
+    return _item_page(item, undo=form)
 
 
 @bp.route("/inventory/items/<int:item_id>/recheck", methods=["POST"])

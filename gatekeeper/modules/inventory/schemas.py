@@ -65,6 +65,12 @@ class RecheckInputSchema(Schema):
     note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
+class UndoRemovalInputSchema(Schema):
+    """Taking back a removal recorded by mistake: why."""
+
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
 class ProgressArgs(Schema):
     gate = fields.String(validate=_CODE, metadata={"description": "gate code"})
     street = fields.String(validate=_CODE, metadata={"description": "street code"})

@@ -141,6 +141,20 @@ def test_removal_by_the_head(db, world, login_as):
     assert bad.status_code == 422
 
 
+def test_a_removal_is_taken_back_through_the_api(db, world, login_as):
+    import_rows(world)
+    item = items_by_title(world)["亲属关系证明"]
+    office = login_as("secretariat")
+    url = f"{API}/inventory/items/{item.id}/removal/undo"
+    assert office.post(url, json={"note": "核实"}).status_code == 409  # not removed yet
+    assert office.post(f"{API}/inventory/items/{item.id}/removal", json={}).status_code == 200
+    missing = office.post(url, json={})
+    assert missing.status_code == 422 and "note" in missing.get_json()["error"]["fields"]
+    undone = office.post(url, json={"note": "牌子仍在"})
+    assert undone.status_code == 200 and undone.get_json()["status"] == "remove"
+    assert login_as("member2").post(url, json={"note": "x"}).status_code in (403, 404)
+
+
 def test_removal_refused_to_others(db, world, login_as):
     import_rows(world)
     items = items_by_title(world)

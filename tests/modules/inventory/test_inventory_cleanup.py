@@ -105,6 +105,32 @@ def test_who_imports(world):
         assert not perms.can_import_inventory(world.user(username), world.gate)
 
 
+def test_a_removal_recorded_by_mistake_is_taken_back_with_a_note(db, world, items):
+    from gatekeeper.core.audit import AuditEntry
+
+    item = ops.record_removal(items["亲属关系证明"], {"note": "已摘牌"}, actor=world.user("head"))
+    db.commit()
+    before = ops.baseline_counts(world.gate)
+    with pytest.raises(ValidationFailed) as refused:
+        ops.undo_removal(item, {"note": "  "}, actor=world.user("secretariat"))
+    assert "note" in refused.value.fields
+    ops.undo_removal(item, {"note": "核实牌子仍在"}, actor=world.user("secretariat"))
+    db.commit()
+    db.refresh(item)
+    assert item.status == CleanupStatus.REMOVE
+    assert item.removed_on is None and item.removed_by_id is None and item.removal_note == ""
+    after = ops.baseline_counts(world.gate)
+    assert after != before  # the reduction moves back
+    entry = db.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry.action == "inventory.removal_undone"
+    assert entry.before["note"] == "已摘牌" and entry.after["note"] == "核实牌子仍在"
+    # only a recorded removal is taken back
+    with pytest.raises(InvalidTransition):
+        ops.undo_removal(item, {"note": "再来一次"}, actor=world.user("secretariat"))
+    with pytest.raises(InvalidTransition):
+        ops.undo_removal(items["新时代文明实践站"], {"note": "保留项"}, actor=world.user("secretariat"))
+
+
 def test_recheck_needs_a_note_and_keeps_removed_items(db, world, items):
     item = items["禁毒工作站"]
     with pytest.raises(ValidationFailed):

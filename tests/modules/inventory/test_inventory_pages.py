@@ -148,6 +148,32 @@ def test_removal_without_csrf_is_refused(db, world, page_as):
     assert item.status == CleanupStatus.REMOVE
 
 
+def test_a_removal_is_taken_back_through_the_page(db, world, page_as):
+    import_rows(world)
+    item = items_by_title(world)["亲属关系证明"]
+    browser = page_as("secretariat")
+    assert "Take back this removal" not in browser.text(f"/inventory/items/{item.id}?lang=en")
+    assert (
+        browser.form(f"/inventory/items/{item.id}/removal", {"removed_on": "2026-05-30"}).status_code == 303
+    )
+    page = browser.text(f"/inventory/items/{item.id}?lang=en")
+    assert "Take back this removal" in page and "Record removal" not in page
+    refused = browser.form(f"/inventory/items/{item.id}/removal/undo?lang=en", {"note": ""})
+    assert refused.status_code == 422
+    assert 'id="f-note-error"' in refused.get_data(as_text=True)  # the message beside the note
+    db.refresh(item)
+    assert item.status == CleanupStatus.REMOVED
+    assert browser.form(f"/inventory/items/{item.id}/removal/undo", {"note": "牌子仍在"}).status_code == 303
+    db.refresh(item)
+    assert item.status == CleanupStatus.REMOVE
+    assert "Record removal" in browser.text(f"/inventory/items/{item.id}?lang=en")
+    # others than those who record removals cannot take one back
+    assert page_as("officer").form(f"/inventory/items/{item.id}/removal/undo", {"note": "x"}).status_code in (
+        403,
+        404,
+    )
+
+
 def test_the_secretariat_checks_again(db, world, page_as):
     import_rows(world)
     item = items_by_title(world)["禁毒工作站"]
