@@ -13,6 +13,7 @@ from gatekeeper.modules.catalogue.models import Kind
 from gatekeeper.modules.jurisdictions.schemas import LetterheadPdfSchema
 from gatekeeper.modules.supervision.models import Notice, ReportState
 from gatekeeper.modules.supervision.notices import reports_of
+from gatekeeper.modules.supervision.workflow import notice_outcome
 from gatekeeper.modules.supervision.schemas import notice_item
 
 
@@ -21,7 +22,7 @@ def _items(notice: Notice) -> list[dict]:
     for report in reports_of(notice):
         item = notice_item(report)
         item["kind_label"] = label(Kind(item["kind"]))
-        item["outcome_label"] = label(ReportState(item["outcome"]))
+        item["outcome_label"] = notice_outcome(ReportState(item["outcome"]))
         rows.append(item)
     return rows
 

@@ -17,6 +17,7 @@ from gatekeeper.core.web import NavItem, PageForm, done, list_page
 from gatekeeper.extensions import db
 from gatekeeper.modules.accounts.models import Role
 from gatekeeper.modules.supervision import notices as ops
+from gatekeeper.modules.supervision import workflow
 from gatekeeper.modules.supervision.documents import NoticePdfSchema, notice_filename, notice_title
 from gatekeeper.modules.supervision.models import Notice, NoticeState
 from gatekeeper.modules.supervision.permissions import (
@@ -27,6 +28,8 @@ from gatekeeper.modules.supervision.permissions import (
 from gatekeeper.modules.supervision.schemas import NoticeInputSchema, NoticeReportInputSchema
 
 bp = Blueprint("notice_pages", __name__)
+#: What a notice says of each report (the office's preview and the public page alike).
+bp.add_app_template_global(workflow.notice_outcome, "notice_outcome")
 NAV = [NavItem("notice_pages.notices", _l("Notices"), roles=(Role.SECRETARIAT,), order=81)]
 
 SORTS = {"created": (Notice.created_at, Notice.id), "title": (Notice.title, Notice.id)}

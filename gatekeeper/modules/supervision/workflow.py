@@ -101,3 +101,11 @@ def action_label(action: str) -> str:
         "respond": _("The department's rectification"),
     }
     return labels.get(action, action)
+
+
+def notice_outcome(state: S) -> str:
+    """What a notice says of a report it names: upheld, and whether it has been rectified since
+    (a closed report named by a notice was rectified before it was closed)."""
+    if state == S.UPHELD:
+        return _("Upheld; rectification under way")
+    return _("Upheld and rectified")

@@ -128,6 +128,7 @@ def test_who_composes_and_who_reads(login_as, client, db):
 
 def test_the_public_page_and_the_pdf(login_as, client, anonymous_page, page_as, db):
     report = upheld("要求社区悬挂健康小屋标牌", response="已撤除标牌")
+    upheld("要求社区每月报送纸质台账")  # upheld, not yet rectified
     office = login_as("secretariat")
     notice = compose(office).get_json()
     office.post(f"{API}/notices/{notice['id']}/publish", json={})
@@ -139,6 +140,8 @@ def test_the_public_page_and_the_pdf(login_as, client, anonymous_page, page_as, 
         report.community.name,
         "要求社区悬挂健康小屋标牌",
         "已撤除标牌",
+        "属实，已整改",  # the outcome as a notice says it, not the report's last state
+        "属实，整改中",
     ):
         assert text in html
     assert head_name not in html
@@ -146,7 +149,13 @@ def test_the_public_page_and_the_pdf(login_as, client, anonymous_page, page_as, 
     pdf = client.get(f"{API}/notices/{notice['id']}/notice.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     text = flat(pdf_text(pdf.data))
-    for words in ("LJ督〔2026〕1号", "区卫生健康委员会", "要求社区悬挂健康小屋标牌", "已撤除标牌"):
+    for words in (
+        "LJ督〔2026〕1号",
+        "区卫生健康委员会",
+        "要求社区悬挂健康小屋标牌",
+        "已撤除标牌",
+        "属实，已整改",
+    ):
         assert flat(words) in text
     assert flat(head_name) not in text
     assert anonymous_page.get(f"/public/notices/{notice['id']}/notice.pdf").status_code == 200
