@@ -67,6 +67,7 @@ from gatekeeper.modules.requests.permissions import (
     visible_requests,
 )
 from gatekeeper.modules.requests.schemas import FindingSchema, ReasonSchema
+from gatekeeper.modules.supervision.operations import office_queue
 
 bp = Blueprint("committee_pages", __name__)
 PAGES = [bp]
@@ -125,6 +126,7 @@ def inbox():
         departments=department_options(),
         kinds=options(Kind),
         open_meetings=data.open_meetings(me.gate_id, today) if tab == "unscheduled" else [],
+        reports=office_queue(me.gate_id),
         today=today,
         **data.inbox_rows(tab, listing.items, today),
     )

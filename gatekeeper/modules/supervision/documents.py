@@ -13,8 +13,8 @@ from gatekeeper.modules.catalogue.models import Kind
 from gatekeeper.modules.jurisdictions.schemas import LetterheadPdfSchema
 from gatekeeper.modules.supervision.models import Notice, ReportState
 from gatekeeper.modules.supervision.notices import reports_of
-from gatekeeper.modules.supervision.workflow import notice_outcome
 from gatekeeper.modules.supervision.schemas import notice_item
+from gatekeeper.modules.supervision.workflow import notice_outcome
 
 
 def _items(notice: Notice) -> list[dict]:

@@ -375,3 +375,15 @@ def counts_by_state(*criteria: sa.ColumnElement[bool]) -> dict[str, int]:
     ).all()
     found = {ReportState(state).value: count for state, count in rows}
     return {state.value: found.get(state.value, 0) for state in ReportState}
+
+
+def office_queue(gate_id: int) -> dict[str, int]:
+    """The office's supervision work at a glance: the gate's reports not closed yet, and how many of
+    them are past the deadline of their step (one query)."""
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(Report.id),
+            sa.func.count(Report.id).filter(overdue_clause()),
+        ).where(Report.gate_id == gate_id, Report.state != ReportState.CLOSED)
+    ).one()
+    return {"open": row[0], "overdue": row[1]}

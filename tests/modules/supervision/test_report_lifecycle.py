@@ -5,6 +5,7 @@ its rectification; the link to an authorisation in force."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -264,3 +265,28 @@ def test_operations_refuse_out_of_order_directly(db):
         ops.advance_report(report, "close", "结案", actor=user("secretariat"))
     assert db.scalar(sa.select(sa.func.count(ReportEvent.id)).where(ReportEvent.report_id == report.id)) == 1
     assert isinstance(report.gate, Gate)
+
+
+def test_the_office_inbox_counts_the_reports_being_handled(login_as, page_as, db):
+    def tile() -> tuple[int, str]:
+        html = page_as("secretariat").text("/committee/inbox?lang=en")
+        found = re.search(
+            r'<a class="stat stat--(\w+)" href="([^"]*/reports[^"]*)">\s*'
+            r'<span class="stat-number">(\d+)</span>\s*'
+            r'<span class="stat-label">Reports being handled([^<]*(?:<strong[^>]*>[^<]*</strong>)?)',
+            html,
+        )
+        assert found, "no reports tile on the inbox"
+        return int(found.group(3)), found.group(2) + found.group(4)
+
+    assert tile()[0] == 0
+    filed()
+    second = filed(title="第二条举报")
+    office = login_as("secretariat")
+    for action in ("investigate", "dismiss", "close"):
+        step(office, second.id, action)
+    count, rest = tile()
+    assert count == 1 and "overdue" not in rest  # the closed one is done
+    with clock.frozen(TODAY + dt.timedelta(days=30)):  # past the deadline to investigate
+        count, rest = tile()
+        assert count == 1 and "1 overdue" in rest and "overdue=1" in rest
