@@ -39,6 +39,8 @@ class Config:
     VERIFY_RATE_PER_MINUTE: int = 30
     #: Reports one address may file through the public page (or the API without a token) per hour.
     PUBLIC_REPORT_RATE_PER_HOUR: int = 5
+    #: Seconds the public report form must stay open before it is sent (faster is a robot's).
+    PUBLIC_REPORT_MIN_FILL_SECONDS: int = 5
     #: Milliseconds a SQLite writer waits for another to finish.
     SQLITE_BUSY_TIMEOUT_MS: int = 15000
     #: Largest request body in bytes (catalogue files, attachments): the web server answers 413 above

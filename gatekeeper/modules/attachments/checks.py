@@ -148,6 +148,16 @@ _SEPARATORS = re.compile(r"[\\/]")
 _EXTENSION_LIKE = re.compile(r"\.[A-Za-z]{1,5}$")
 
 
+def shown_filename(name: str | None) -> str:
+    """A file's name as its uploader gave it, safe to show: the base name without control or format
+    characters (a right-to-left override can make ``exe.pdf`` read as ``fdp.exe``), surrogates,
+    private use and unassigned code points; Chinese and every other printable character stays."""
+    text = unicodedata.normalize("NFC", name or "")
+    text = _SEPARATORS.split(text)[-1]
+    text = "".join(ch for ch in text if not unicodedata.category(ch).startswith("C"))
+    return text.strip().strip(".").strip()
+
+
 def clean_filename(name: str | None, file_type: FileType) -> str:
     """The name a file keeps: its base name without control or format characters, at most
     ``FILENAME_MAX`` characters, ending in an extension of the type its bytes proved.
@@ -155,13 +165,7 @@ def clean_filename(name: str | None, file_type: FileType) -> str:
     Chinese (and every other printable) character stays. A lying extension is replaced
     (``方案.docx`` holding a PDF becomes ``方案.pdf``), a missing one added.
     """
-    text = unicodedata.normalize("NFC", name or "")
-    text = _SEPARATORS.split(text)[-1]
-    # Cc control characters, Cf format characters (a right-to-left override can make ``exe.pdf``
-    # read as ``fdp.exe``), surrogates, private use and unassigned code points.
-    text = "".join(ch for ch in text if not unicodedata.category(ch).startswith("C"))
-    text = text.strip().strip(".").strip()
-    stem, suffix = _split_extension(text)
+    stem, suffix = _split_extension(shown_filename(name))
     if suffix.lower() not in _EXTENSIONS[file_type]:
         suffix = file_type.extension
     stem = stem or "attachment"

@@ -218,7 +218,7 @@ def _checked(upload: Upload) -> tuple[str, checks.FileType, bytes]:
         content = read_upload(upload)
         file_type = checks.detect(content)
     except ValidationFailed as exc:
-        name = checks.clean_filename(upload.filename, checks.PDF).removesuffix(".pdf")
+        name = checks.shown_filename(upload.filename)[: checks.FILENAME_MAX] or _("a file")
         raise ValidationFailed(
             exc.message, code=exc.code, fields={"files": [f"{name}: {exc.message}"]}
         ) from None

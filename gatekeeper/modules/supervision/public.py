@@ -3,8 +3,8 @@ rate limit per address.
 
 - The form carries a field hidden from people (``website``); a robot that fills it is refused.
 - The form carries ``started``: the time it was served, signed with the app's secret; a form posted
-  sooner than ``MIN_FILL_SECONDS`` after, or with a token that is not ours, or older than
-  ``MAX_FORM_AGE``, is refused. The time is the app's clock, so tests freeze it.
+  sooner than the setting ``PUBLIC_REPORT_MIN_FILL_SECONDS`` (5) after, or with a token that is not
+  ours, or older than ``MAX_FORM_AGE``, is refused. The time is the app's clock, so tests freeze it.
 - Each address may file ``PUBLIC_REPORT_RATE_PER_HOUR`` reports an hour (``core.ratelimit``); counted
   and committed before the report is checked, so a refused attempt counts too.
 
@@ -25,7 +25,6 @@ from gatekeeper.core.ratelimit import hit
 
 RATE_BUCKET = "public_report"
 RATE_WINDOW = dt.timedelta(hours=1)
-MIN_FILL_SECONDS = 5
 MAX_FORM_AGE = dt.timedelta(hours=12)
 
 
@@ -49,7 +48,7 @@ def check_fill_time(token: str | None) -> None:
     elapsed = clock.now().timestamp() - started
     if elapsed > MAX_FORM_AGE.total_seconds() or elapsed < 0:
         raise ValidationFailed(_("The form has expired; please fill it in again."), code="form_expired")
-    if elapsed < MIN_FILL_SECONDS:
+    if elapsed < float(current_app.config["PUBLIC_REPORT_MIN_FILL_SECONDS"]):
         raise ValidationFailed(
             _("The form was sent too quickly. Please check what you typed and send it again."),
             code="too_fast",

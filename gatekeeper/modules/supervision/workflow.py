@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from gatekeeper.core.errors import InvalidTransition
+from gatekeeper.core.labels import label
 from gatekeeper.modules.supervision.models import ReportState as S
 
 
@@ -58,7 +59,7 @@ def target(action: str, state: S) -> S:
     transition = TRANSITIONS[action]
     if state not in transition.sources:
         raise InvalidTransition(
-            _("This step is not possible while the report is %(state)s.", state=state_label(state)),
+            _("This step is not possible while the report is in the state “%(state)s”.", state=label(state)),
             state=state.value,
             allowed=allowed_actions(state),
         )
@@ -78,21 +79,9 @@ def office_actions(state: S) -> list[str]:
     return [name for name in OFFICE_ACTIONS if allowed(name, state)]
 
 
-def state_label(state: S) -> str:
-    labels = {
-        S.RECEIVED: _("received"),
-        S.INVESTIGATING: _("under investigation"),
-        S.UPHELD: _("upheld"),
-        S.UNFOUNDED: _("unfounded"),
-        S.RECTIFIED: _("rectified"),
-        S.CLOSED: _("closed"),
-    }
-    return labels[state]
-
-
 def action_label(action: str) -> str:
     labels = {
-        "file": _("Filed"),
+        "file": _("Report filed"),
         "investigate": _("Start the investigation"),
         "uphold": _("Uphold the report"),
         "dismiss": _("Find it unfounded"),
