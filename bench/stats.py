@@ -1,7 +1,8 @@
 """Server time and SQL statements of the statistics dashboard (GET /stats and GET /api/v1/stats), on the
 demo and on a generated dataset 50 times larger.
 
-The larger dataset is bulk-inserted copies of the demo's requests (with their events), allocations,
+The larger dataset is bulk-inserted copies of the demo's requests (with their events), authorisations
+(each copy issued for the copy of its request, numbered apart), their allocations and disbursements,
 reports and inventory items, spread over the same gate, departments and communities, so every
 statistic has 50 times the rows to aggregate. Target: median ≤ 200 ms at 50×; the statement count
 must not grow with the data (exit 1 if it does, or if an answer is not 200).
@@ -10,6 +11,8 @@ must not grow with the data (exit 1 if it does, or if an answer is not 200).
 from __future__ import annotations
 
 import sys
+import uuid
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from _setup import (
@@ -41,98 +44,108 @@ def measure(app, counter, gets: int) -> dict:
     return results
 
 
-def _copy(model, rows, id_offset: int, fk: dict):
-    for row in rows:
-        row = dict(row)
-        if "id" in row:
-            row["id"] += id_offset
-        for column, offset in fk.items():
-            if row.get(column) is not None:
-                row[column] += offset
-        yield row
-
-
-def multiply(app, times: int, watch: Stopwatch) -> None:
-    """``times - 1`` more copies of the requests, events, allocations, reports and inventory items."""
-    from gatekeeper.extensions import db
+def _plan():
+    """What is copied, parents first: ``(label, model, links, suffixed)``. ``links`` maps a column to
+    the copied model it points to (the copy points to the same copy of that row) or to ``None`` (the
+    copy's column is left empty); ``suffixed`` are text columns made distinct by a suffix (unique
+    ones, and those naming a suffixed value). Also the links set by an UPDATE once every copy exists,
+    because they close a cycle (a request varying an authorisation issued for a request; an
+    authorisation superseded by one perhaps inserted after it)."""
     from gatekeeper.modules.authorisations.models import Authorisation
-    from gatekeeper.modules.funds.models import Allocation
-    from gatekeeper.modules.inventory.models import InventoryImport, InventoryItem
+    from gatekeeper.modules.funds.models import Allocation, Disbursement
+    from gatekeeper.modules.inventory.models import InventoryItem
     from gatekeeper.modules.requests.models import AdmissionRequest, RequestEvent
     from gatekeeper.modules.supervision.models import Report
 
-    def rows(model, skip=()):
-        table = model.__table__
-        return [
-            {k: v for k, v in r._mapping.items() if k not in skip}
-            for r in db.session.execute(sa.select(table)).all()
-        ]
+    copied = [
+        # check runs are not copied (the statistics do not read them)
+        ("requests", AdmissionRequest, {"latest_check_id": None, "varies_id": None}, ()),
+        ("events", RequestEvent, {"request_id": AdmissionRequest}, ()),
+        # unique: number, (gate, year, seq) (``_Copy.of``) and request
+        (
+            "authorisations",
+            Authorisation,
+            {"request_id": AdmissionRequest, "superseded_by_id": None},
+            ("number",),
+        ),
+        ("allocations", Allocation, {"authorisation_id": Authorisation}, ()),
+        ("disbursements", Disbursement, {"allocation_id": Allocation}, ()),
+        ("reports", Report, {"authorisation_id": Authorisation}, ("authorisation_number",)),
+        # unique: (community, kind, title)
+        ("inventory items", InventoryItem, {}, ("title",)),
+    ]
+    later = [
+        (AdmissionRequest, "varies_id", Authorisation),
+        (Authorisation, "superseded_by_id", Authorisation),
+    ]
+    return copied, later
 
+
+@dataclass
+class _Copy:
+    """The ``n``-th copy: how far each model's ids move, and what keeps unique values distinct."""
+
+    n: int
+    shift: dict
+    top_seq: int
+    batches: dict
+
+    def of(self, model, row: dict, links: dict, suffixed: tuple[str, ...]) -> dict:
+        copy = dict(row, id=row["id"] + self.shift[model])
+        for column, target in links.items():
+            copy[column] = None if target is None or row[column] is None else row[column] + self.shift[target]
+        for column in suffixed:
+            if row[column]:
+                copy[column] = f"{row[column]}-{self.n:02d}"
+        if model.__tablename__ == "authorisations":  # (gate, year, seq) is unique
+            copy["seq"] = row["seq"] + self.top_seq * self.n
+        if row.get("batch"):  # disbursements recorded together: their copies form a batch of their own
+            copy["batch"] = self.batches.setdefault((row["batch"], self.n), str(uuid.uuid4()))
+        return copy
+
+
+def multiply(app, times: int, watch: Stopwatch) -> None:
+    """``times - 1`` more copies of every row the statistics read: requests and their events,
+    authorisations with their allocations and disbursements, reports and inventory items. The copy
+    of an authorisation belongs to the copy of its request and holds the copies of its allocations,
+    so every statistic (money included) has ``times`` as many rows."""
+    from gatekeeper.extensions import db
+    from gatekeeper.modules.authorisations.models import Authorisation
+
+    copied, later = _plan()
     with watch.step(f"{times}× by bulk copies"), app.app_context():
-        requests = rows(AdmissionRequest)
-        for r in requests:
-            r["latest_check_id"] = None
-            r["varies_id"] = None
-        events = rows(RequestEvent)
-        allocations = rows(Allocation)
-        reports = rows(Report)
-        items = rows(InventoryItem)
-        top = {
-            m: db.session.scalar(sa.select(sa.func.max(m.id))) or 0
-            for m in (AdmissionRequest, RequestEvent, Allocation, Report, InventoryItem)
+        source = {
+            model: [dict(r._mapping) for r in db.session.execute(sa.select(model.__table__))]
+            for _label, model, _links, _suffixed in copied
         }
-        auth_ids = [a for (a,) in db.session.execute(sa.select(Authorisation.id))]
+        top = {model: db.session.scalar(sa.select(sa.func.max(model.id))) or 0 for model in source}
+        top_seq = db.session.scalar(sa.select(sa.func.max(Authorisation.seq))) or 0
+        batches: dict = {}
         for n in range(1, times):
-            o = {m: top[m] * n for m in top}
-            bulk_insert(AdmissionRequest, _copy(AdmissionRequest, requests, o[AdmissionRequest], {}))
-            bulk_insert(
-                RequestEvent,
-                _copy(RequestEvent, events, o[RequestEvent], {"request_id": o[AdmissionRequest]}),
-            )
-            # Allocations are unique per (authorisation, community): copies move to other communities'
-            # existing authorisations only through new ids; keep them on the same authorisation by
-            # shifting the community within the district is not possible, so they get no unique clash
-            # by reusing the authorisation of another index.
-            copies = []
-            for row in allocations:
-                row = dict(row, id=row["id"] + o[Allocation])
-                row["authorisation_id"] = auth_ids[
-                    (auth_ids.index(row["authorisation_id"]) + n) % len(auth_ids)
+            copy = _Copy(n, {model: top[model] * n for model in top}, top_seq, batches)
+            for _label, model, links, suffixed in copied:
+                bulk_insert(model, (copy.of(model, row, links, suffixed) for row in source[model]))
+            for model, column, target in later:
+                table = model.__table__
+                linked = [
+                    {"b_id": row["id"] + copy.shift[model], "b_to": row[column] + copy.shift[target]}
+                    for row in source[model]
+                    if row[column] is not None
                 ]
-                copies.append(row)
-            _insert_new_allocations(copies)
-            bulk_insert(Report, _copy(Report, reports, o[Report], {}))
-            bulk_insert(InventoryItem, _copy(InventoryItem, items, o[InventoryItem], {}))
-        if not items:
-            imp = db.session.scalar(sa.select(InventoryImport.id))
-            assert imp is None or imp
+                if linked:
+                    db.session.execute(
+                        table.update()
+                        .where(table.c.id == sa.bindparam("b_id"))
+                        .values({column: sa.bindparam("b_to")}),
+                        linked,
+                    )
         fix_sequences()
         db.session.commit()
 
 
-def _insert_new_allocations(copies):
-    from gatekeeper.extensions import db
-    from gatekeeper.modules.funds.models import Allocation
-
-    existing = set(db.session.execute(sa.select(Allocation.authorisation_id, Allocation.community_id)).all())
-    fresh = []
-    for row in copies:
-        key = (row["authorisation_id"], row["community_id"])
-        if key not in existing:
-            existing.add(key)
-            fresh.append(row)
-    bulk_insert(Allocation, fresh)
-
-
 def counts(app) -> str:
-    from gatekeeper.modules.funds.models import Allocation
-    from gatekeeper.modules.requests.models import AdmissionRequest, RequestEvent
-    from gatekeeper.modules.supervision.models import Report
-
-    return row_counts(
-        app,
-        {"requests": AdmissionRequest, "events": RequestEvent, "allocations": Allocation, "reports": Report},
-    )
+    copied, _later = _plan()
+    return row_counts(app, {label: model for label, model, _links, _suffixed in copied})
 
 
 def main() -> int:

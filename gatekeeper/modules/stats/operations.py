@@ -60,9 +60,11 @@ def resolve_filters(given: dict[str, Any]) -> Filters:
     return Filters(gate=gate, street=street, street_gate_ids=street_gate_ids, year=given.get("year"))
 
 
-def compute_statistics(filters: Filters) -> dict[str, Any]:
-    """Every statistic of the dashboard (see ``queries`` for what each means)."""
-    return queries.statistics(filters)
+def compute_statistics(filters: Filters, *, every_late: bool = False) -> dict[str, Any]:
+    """Every statistic of the dashboard (see ``queries`` for what each means). Late allocations are
+    all counted and summed; the ``queries.LATE_NAMED`` most overdue are named, or every one with
+    ``every_late`` (for the exports)."""
+    return queries.statistics(filters, late_named=None if every_late else queries.LATE_NAMED)
 
 
 def gates_for(actor: User) -> list[Gate]:

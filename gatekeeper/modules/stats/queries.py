@@ -1,5 +1,7 @@
-"""The statistics of the burden-reduction picture, each one SQL statement (GROUP BY, filtered
-aggregates, window functions); no row is loaded into Python to be counted.
+"""The statistics of the burden-reduction picture, computed in SQL (GROUP BY, filtered aggregates,
+window functions); no row is loaded into Python to be counted. Figures that are sums of the same rows
+come from one grouped pass: requests by state, department and kind add up the groups of one
+statement; the money's totals add up its groups by department and year due.
 
 What the filters mean (``Filters``):
 
@@ -23,12 +25,13 @@ Rates (numerator / denominator, both counted as events in the period):
 
 Decision time: for each committee decision, the working days from the round's acceptance (受理; and
 from the submission before it) to the decision, both as local days, counted like the deadlines
-(``sqltime.working_days``); median and p90 are nearest-rank percentiles (the smallest duration with at
+(``sqltime.working_day_number``); median and p90 are nearest-rank percentiles (the smallest duration with at
 least 50% / 90% of the durations at or below it), computed with ``row_number()``.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,8 +62,11 @@ DEPARTMENT_STATES = (
     RequestState.REJECTED,
     RequestState.WITHDRAWN,
 )
-#: How many overdue requests and late allocations are named (all are counted).
+#: How many overdue requests are named (all are counted).
 NAMED = 100
+#: How many late allocations the dashboard and the API name, most overdue first (all are counted and
+#: summed; the CSV and XLSX exports list every one).
+LATE_NAMED = 20
 
 
 @dataclass(frozen=True)
@@ -149,38 +155,40 @@ def rate(numerator: int, denominator: int) -> dict[str, Any]:
 # --- requests ------------------------------------------------------------------------------------
 
 
-def requests_by_state(f: Filters) -> list[dict]:
-    rows = dict(
-        db.session.execute(
-            sa.select(R.state, sa.func.count()).where(*request_criteria(f)).group_by(R.state)
-        ).all()
-    )
-    return [{"state": state.value, "count": rows.get(state, 0)} for state in RequestState]
-
-
-def requests_by_department(f: Filters) -> list[dict]:
-    columns = [_count(R.state == state).label(state.value) for state in DEPARTMENT_STATES]
+def requests_by_department_state_kind(f: Filters) -> dict[str, list[dict]]:
+    """Requests by state, by department (each state counted) and by kind, added up from one pass
+    grouped by department, state and kind (each request is in exactly one group; at most
+    departments × states × kinds rows)."""
     stmt = (
-        sa.select(Department.code, Department.name, sa.func.count().label("total"), *columns)
+        sa.select(Department.code, Department.name, R.state, R.kind, sa.func.count().label("count"))
         .select_from(R)
         .join(Department, Department.id == R.department_id)
         .where(*request_criteria(f))
-        .group_by(Department.code, Department.name)
-        .order_by(sa.func.count().desc(), Department.code)
+        .group_by(Department.code, Department.name, R.state, R.kind)
+        .order_by(Department.code)
     )
-    answer = []
+    states: Counter[RequestState] = Counter()
+    kinds: Counter[Kind] = Counter()
+    departments: dict[str, dict] = {}
     for row in db.session.execute(stmt):
-        item = {"department": row.code, "name": row.name, "total": row.total}
-        item.update({state.value: int(getattr(row, state.value)) for state in DEPARTMENT_STATES})
-        item["draft"] = row.total - sum(item[state.value] for state in DEPARTMENT_STATES)
-        answer.append(item)
-    return answer
-
-
-def requests_by_kind(f: Filters) -> list[dict]:
-    stmt = sa.select(R.kind, sa.func.count()).where(*request_criteria(f)).group_by(R.kind)
-    rows = dict(db.session.execute(stmt).all())
-    return [{"kind": kind.value, "count": rows.get(kind, 0)} for kind in Kind]
+        states[row.state] += row.count
+        kinds[row.kind] += row.count
+        item = departments.setdefault(
+            row.code,
+            {"department": row.code, "name": row.name, "total": 0}
+            | {state.value: 0 for state in DEPARTMENT_STATES},
+        )
+        item["total"] += row.count
+        if row.state in DEPARTMENT_STATES:
+            item[row.state.value] += row.count
+    for item in departments.values():
+        item["draft"] = item["total"] - sum(item[state.value] for state in DEPARTMENT_STATES)
+    return {
+        "by_state": [{"state": state.value, "count": states[state]} for state in RequestState],
+        # most requests first, then by code (the database's order, kept by a stable sort)
+        "by_department": sorted(departments.values(), key=lambda item: -item["total"]),
+        "by_kind": [{"kind": kind.value, "count": kinds[kind]} for kind in Kind],
+    }
 
 
 def requests_by_month(f: Filters) -> list[dict]:
@@ -265,7 +273,11 @@ def decision_times(f: Filters) -> dict[str, Any]:
         .where(E.action.in_(("submit", "accept", "decide")), *request_place(f))
         .subquery("history")
     )
-    decided = [history.c.action == "decide"]
+    decided = [
+        history.c.action == "decide",
+        history.c.accepted_at.is_not(None),
+        history.c.submitted_at.is_not(None),
+    ]
     if f.year:
         decided.append(sqltime.in_year(history.c.at, f.year))
     base = (
@@ -277,12 +289,28 @@ def decision_times(f: Filters) -> dict[str, Any]:
         .where(*decided)
         .cte("decided")
     )
+    # Each distinct day numbered once (at most one row per day of the period, however many decisions,
+    # instead of counting the calendar twice per decision): the working days between two days are
+    # the difference of their numbers. GROUP BY rather than UNION: PostgreSQL then expects a few
+    # hundred days rather than one per date, and does not take the three joins below for millions
+    # of rows (it compiled such a plan with JIT, which alone took over half a second).
+    dates = sa.union_all(*(sa.select(column.label("day")) for column in base.c)).subquery("dates")
+    days = sa.select(dates.c.day).group_by(dates.c.day).subquery("days")
+    numbered = sa.select(days.c.day, sqltime.working_day_number(days.c.day).label("n")).cte("numbered")
+    accepted, submitted, decided_on = (numbered.alias(name) for name in ("na", "ns", "nd"))
+
+    def working_days(start, start_number):
+        return sa.case((base.c.decided > start, decided_on.c.n - start_number), else_=0)
+
     durations = (
         sa.select(
-            sqltime.working_days(base.c.accepted, base.c.decided).label("a"),
-            sqltime.working_days(base.c.submitted, base.c.decided).label("s"),
+            working_days(base.c.accepted, accepted.c.n).label("a"),
+            working_days(base.c.submitted, submitted.c.n).label("s"),
         )
-        .where(base.c.accepted.is_not(None), base.c.submitted.is_not(None))
+        .select_from(base)
+        .join(accepted, accepted.c.day == base.c.accepted)
+        .join(submitted, submitted.c.day == base.c.submitted)
+        .join(decided_on, decided_on.c.day == base.c.decided)
         .cte("durations")
     )
     ranked = sa.select(
@@ -383,49 +411,83 @@ def money_criteria(f: Filters) -> list[sa.ColumnElement[bool]]:
     return criteria
 
 
-def _money_base(f: Filters) -> sa.Select:
-    return (
-        sa.select(*balances.balance_columns())
+#: The balances of ``funds.balances`` (sums in whole fen) and the count of allocations.
+MONEY_KEYS = (
+    "allocated_fen",
+    "disbursed_fen",
+    "confirmed_fen",
+    "outstanding_fen",
+    "overdue_fen",
+    "allocations",
+)
+
+
+def money_statistics(f: Filters, late_named: int | None = LATE_NAMED) -> dict[str, Any]:
+    """The money: totals, per department and year due, and the late allocations (all counted and
+    summed, the ``late_named`` most overdue named; all of them with ``None``). Two statements: the
+    sums grouped by department and year due (``money_by_department_year``), whose groups add up to
+    the totals, and the late allocations named (``late_allocations``)."""
+    groups, late_count = money_by_department_year(f)
+    totals = {key: sum(group[key] for group in groups) for key in MONEY_KEYS}
+    return {
+        "totals": totals,
+        "by_department_year": groups,
+        "late": {
+            "total": late_count,
+            # the overdue money is what late allocations lack (``balances``): their sum
+            "total_fen": totals["overdue_fen"],
+            "items": late_allocations(f, late_named),
+        },
+    }
+
+
+def money_by_department_year(f: Filters) -> tuple[list[dict], int]:
+    """Committed, disbursed, confirmed, outstanding and overdue money per department and year due,
+    and how many allocations are late. Every allocation the filters keep is in exactly one group
+    (its authorisation has one department, its due date one year), so the groups add up to the
+    totals over the same filters. Summed per department and due date first, then per year: the year
+    is worked out once per group of the first pass rather than once per allocation."""
+    by_day = (
+        sa.select(
+            *balances.balance_columns(),
+            _count(balances.overdue_condition()).label("late"),
+            Authorisation.department_id,
+            Allocation.due_date,
+        )
         .select_from(Allocation)
         .join(Authorisation, Authorisation.id == Allocation.authorisation_id)
         .where(*money_criteria(f))
+        .group_by(Authorisation.department_id, Allocation.due_date)
+        .subquery("by_day")
     )
-
-
-def _money(row) -> dict[str, int]:
-    keys = (
-        "allocated_fen",
-        "disbursed_fen",
-        "confirmed_fen",
-        "outstanding_fen",
-        "overdue_fen",
-        "allocations",
-    )
-    return {key: int(getattr(row, key)) for key in keys}
-
-
-def money_totals(f: Filters) -> dict[str, int]:
-    return _money(db.session.execute(_money_base(f)).one())
-
-
-def money_by_department_year(f: Filters) -> list[dict]:
-    """Committed, disbursed, confirmed, outstanding and overdue money per department and year due."""
-    year = sa.extract("year", Allocation.due_date).label("year")
+    year = sqltime.year_of(by_day.c.due_date).label("year")
     stmt = (
-        _money_base(f)
-        .add_columns(Department.code, Department.name, year)
-        .join(Department, Department.id == Authorisation.department_id)
+        sa.select(
+            Department.code,
+            Department.name,
+            year,
+            *(balances.total(by_day.c[key]).label(key) for key in (*MONEY_KEYS, "late")),
+        )
+        .join(Department, Department.id == by_day.c.department_id)
         .group_by(Department.code, Department.name, year)
         .order_by(Department.code, year)
     )
-    return [
-        {"department": row.code, "name": row.name, "year": int(row.year), **_money(row)}
-        for row in db.session.execute(stmt)
+    rows = db.session.execute(stmt).all()
+    groups = [
+        {
+            "department": row.code,
+            "name": row.name,
+            "year": int(row.year),
+            **{key: int(getattr(row, key)) for key in MONEY_KEYS},
+        }
+        for row in rows
     ]
+    return groups, sum(int(row.late) for row in rows)
 
 
-def late_money(f: Filters) -> dict[str, Any]:
-    """The overdue money named: department, authorisation, community, amount lacking, days late."""
+def late_allocations(f: Filters, limit: int | None = LATE_NAMED) -> list[dict[str, Any]]:
+    """The overdue money named, most overdue first: department, authorisation, community, amount
+    lacking, days late (the first ``limit``; all with ``None``)."""
     today = clock.today()
     lacking = balances.lacking()
     late = (sqltime.day_number(sa.literal(today, sa.Date)) - sqltime.day_number(Allocation.due_date)).label(
@@ -443,8 +505,6 @@ def late_money(f: Filters) -> dict[str, Any]:
             lacking.label("amount_fen"),
             Allocation.due_date,
             late,
-            sa.func.count().over().label("total"),
-            sa.func.sum(lacking).over().label("total_fen"),
         )
         .select_from(Allocation)
         .join(Authorisation, Authorisation.id == Allocation.authorisation_id)
@@ -452,27 +512,22 @@ def late_money(f: Filters) -> dict[str, Any]:
         .join(community, community.id == Allocation.community_id)
         .where(balances.overdue_condition(), *money_criteria(f))
         .order_by(Allocation.due_date, lacking.desc(), Authorisation.number, community.code)
-        .limit(NAMED)
+        .limit(limit)
     )
-    rows = db.session.execute(stmt).all()
-    return {
-        "total": rows[0].total if rows else 0,
-        "total_fen": int(rows[0].total_fen) if rows else 0,
-        "items": [
-            {
-                "department": row.department,
-                "department_name": row.department_name,
-                "authorisation": row.number,
-                "title": row.title,
-                "community": row.community,
-                "community_name": row.community_name,
-                "amount_fen": int(row.amount_fen),
-                "due_date": row.due_date,
-                "days_late": int(row.days_late),
-            }
-            for row in rows
-        ],
-    }
+    return [
+        {
+            "department": row.department,
+            "department_name": row.department_name,
+            "authorisation": row.number,
+            "title": row.title,
+            "community": row.community,
+            "community_name": row.community_name,
+            "amount_fen": int(row.amount_fen),
+            "due_date": row.due_date,
+            "days_late": int(row.days_late),
+        }
+        for row in db.session.execute(stmt)
+    ]
 
 
 # --- reduction and reports ------------------------------------------------------------------------
@@ -563,32 +618,27 @@ def reports_by_state(rows: list[dict]) -> list[dict]:
 # --- everything ------------------------------------------------------------------------------------
 
 
-def statistics(f: Filters) -> dict[str, Any]:
-    """Every statistic of the dashboard for ``f``: twelve statements, whatever the number of rows."""
-    by_state = requests_by_state(f)
+def statistics(f: Filters, *, late_named: int | None = LATE_NAMED) -> dict[str, Any]:
+    """Every statistic of the dashboard for ``f``: nine statements, whatever the number of rows
+    (``late_named``: how many late allocations are named; ``None``: all, for the exports)."""
+    requests = requests_by_department_state_kind(f)
     reports = reports_by_department(f)
-    money = money_totals(f)
+    money = money_statistics(f, late_named)
     return {
         "filters": f.as_dict(),
         "today": clock.today(),
         "requests": {
-            "total": sum(item["count"] for item in by_state),
-            "by_state": by_state,
-            "by_department": requests_by_department(f),
-            "by_kind": requests_by_kind(f),
+            "total": sum(item["count"] for item in requests["by_state"]),
+            **requests,
             "by_month": requests_by_month(f),
         },
         "rates": rates(f),
         "decision_time": decision_times(f),
         "overdue": {
             "requests": overdue_requests(f),
-            "money_fen": money["overdue_fen"],
+            "money_fen": money["totals"]["overdue_fen"],
         },
-        "money": {
-            "totals": money,
-            "by_department_year": money_by_department_year(f),
-            "late": late_money(f),
-        },
+        "money": money,
         "reduction": reduction(f),
         "reports": {"by_department": reports, "by_state": reports_by_state(reports)},
     }

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from gatekeeper.core.api import Yuan
 from gatekeeper.modules.funds.schemas import BalanceSchema
+from gatekeeper.modules.stats.queries import LATE_NAMED
 
 TABLE_NAMES = (
     "requests_by_state",
@@ -157,10 +158,16 @@ class LateMoneySchema(Schema):
 
 
 class LateMoneyListSchema(Schema):
-    total = fields.Integer()
-    total_fen = fields.Integer()
+    total = fields.Integer(metadata={"description": "every late allocation, counted"})
+    total_fen = fields.Integer(metadata={"description": "what every late allocation lacks, summed"})
     total_yuan = Yuan("total_fen")
-    items = fields.List(fields.Nested(LateMoneySchema))
+    items = fields.List(
+        fields.Nested(LateMoneySchema),
+        metadata={
+            "description": f"the most overdue first, at most {LATE_NAMED} (the late_money CSV and the XLSX "
+            "list every one)"
+        },
+    )
 
 
 class MoneyStatsSchema(Schema):

@@ -10,12 +10,13 @@ A *day number* is the number of days since Monday 1970-01-05, so ``day_number % 
 Monday and 5 or 6 on a weekend, on both databases.
 
 Working days follow ``rules.context.Calendar``: a day is a working day when it is a make-up working
-day (``calendar_days.kind = 'workday'``), or a Monday-Friday that is not a holiday. The working days
-*after* ``start`` up to and including ``end`` are::
+day (``calendar_days.kind = 'workday'``), or a Monday-Friday that is not a holiday. A day's *working
+day number* is the count of working days from the first day number up to and including it::
 
-    weekdays(start, end]  -  holidays on weekdays in (start, end]  +  make-up days on weekends in (start, end]
+    weekdays up to the day  -  holidays on weekdays up to it  +  make-up days on weekends up to it
 
-the first by arithmetic on day numbers, the other two by counting rows of the (small) calendar table.
+the first by arithmetic on day numbers, the other two by counting rows of the (small) calendar table;
+the working days *after* ``start`` up to and including ``end`` are the difference of the two numbers.
 """
 
 from __future__ import annotations
@@ -68,24 +69,39 @@ def _weekdays_before(n) -> sa.ColumnElement[int]:
     return (n // 7) * 5 + sa.case((rest < 5, rest), else_=5)
 
 
-def working_days(start, end) -> sa.ColumnElement[int]:
-    """Working days after ``start`` up to and including ``end`` (date expressions); 0 when
-    ``end <= start``. Same answer as ``Calendar.working_days_between``."""
-    a, b = day_number(start), day_number(end)
-    weekdays = _weekdays_before(b + 1) - _weekdays_before(a + 1)
+def working_day_number(day) -> sa.ColumnElement[int]:
+    """The working days from Monday 1970-01-05 up to and including ``day`` (a date expression): the
+    working days after ``a`` up to ``b`` are ``working_day_number(b) - working_day_number(a)``, so a
+    query can number each distinct day once instead of counting the calendar for every pair."""
     dn = day_number(CalendarDay.day)
-    in_range = sa.and_(CalendarDay.day > start, CalendarDay.day <= end)
+    up_to = CalendarDay.day <= day
     off = (
         sa.select(sa.func.count())
-        .where(in_range, CalendarDay.kind == DayKind.HOLIDAY, dn % 7 < 5)
+        .where(up_to, CalendarDay.kind == DayKind.HOLIDAY, dn % 7 < 5)
         .scalar_subquery()
     )
     on = (
         sa.select(sa.func.count())
-        .where(in_range, CalendarDay.kind == DayKind.WORKDAY, dn % 7 >= 5)
+        .where(up_to, CalendarDay.kind == DayKind.WORKDAY, dn % 7 >= 5)
         .scalar_subquery()
     )
-    return sa.case((b > a, weekdays - off + on), else_=0)
+    return _weekdays_before(day_number(day) + 1) - off + on
+
+
+def working_days(start, end) -> sa.ColumnElement[int]:
+    """Working days after ``start`` up to and including ``end`` (date expressions); 0 when
+    ``end <= start``. Same answer as ``Calendar.working_days_between``."""
+    later = day_number(end) > day_number(start)
+    return sa.case((later, working_day_number(end) - working_day_number(start)), else_=0)
+
+
+def year_of(day) -> sa.ColumnElement[int]:
+    """The year of a date column, as an integer, computed cheaply for grouping many rows:
+    PostgreSQL's ``date_part`` (``EXTRACT`` makes a numeric, slower to compute and to hash); the
+    first four characters of SQLite's ``YYYY-MM-DD`` text (cheaper than ``strftime``)."""
+    if dialect() == "postgresql":
+        return sa.cast(sa.func.date_part("year", day), sa.Integer)
+    return sa.cast(sa.func.substr(day, 1, 4), sa.Integer)
 
 
 def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 import openpyxl
 import pytest
 
+from gatekeeper.core import clock
+from gatekeeper.core.money import yuan
+from gatekeeper.modules.stats import queries
 from gatekeeper.modules.stats.schemas import TABLE_NAMES
+from tests.factories import TODAY
 
 API = "/api/v1/stats"
 
@@ -71,3 +76,49 @@ def test_xlsx_has_one_sheet_per_table(login_as):
     assert book.sheetnames == list(TABLE_NAMES)
     rows = list(book["requests_by_state"].iter_rows(values_only=True))
     assert len(rows) == 2 + 8 and isinstance(rows[2][1], int)
+
+
+def test_late_money_names_the_most_overdue_and_the_csv_lists_every_one(login_as, late_money, monkeypatch):
+    monkeypatch.setattr(queries, "LATE_NAMED", 2)
+    client = login_as("secretariat")
+    late = client.get(API).get_json()["money"]["late"]
+    assert late["total"] == len(late_money)
+    assert late["total_fen"] == sum(a.amount_fen for a in late_money)
+    assert [item["community"] for item in late["items"]] == [a.community.code for a in late_money[:2]]
+    answer = client.get(f"{API}/export.csv?table=late_money")
+    rows = list(csv.reader(io.StringIO(answer.get_data().decode("utf-8-sig"))))
+    assert len(rows) == 1 + len(late_money)
+    assert rows[0][3] in ("尚欠金额（元）", "Amount lacking (yuan)")
+    assert [row[3] for row in rows[1:]] == [yuan(a.amount_fen) for a in late_money]
+
+
+def test_xlsx_cells_are_numbers_money_percentages_and_dates(login_as, late_money, monkeypatch):
+    monkeypatch.setattr(queries, "LATE_NAMED", 1)
+    client = login_as("secretariat")
+    with clock.frozen(TODAY):
+        stats = client.get(API).get_json()
+        book = openpyxl.load_workbook(io.BytesIO(client.get(f"{API}/export.xlsx").get_data()))
+
+    late = book["late_money"]
+    assert late.max_row == 2 + len(late_money)  # title, headers, every late allocation
+    assert late.cell(2, 4).value in ("尚欠金额（元）", "Amount lacking (yuan)")
+    amount, due, days = late.cell(3, 4), late.cell(3, 5), late.cell(3, 6)
+    assert amount.data_type == "n" and amount.number_format == "#,##0.00"
+    assert Decimal(str(amount.value)) == Decimal(late_money[0].amount_fen) / 100
+    assert due.is_date and due.number_format == "yyyy-mm-dd"
+    assert due.value.date() == late_money[0].due_date
+    assert days.data_type == "n" and days.value == (TODAY - late_money[0].due_date).days
+
+    money = book["money_by_department_year"]
+    year, committed = money.cell(3, 2), money.cell(3, 3)
+    assert isinstance(year.value, int) and year.number_format == "General"
+    assert committed.data_type == "n" and committed.number_format == "#,##0.00"
+    assert (
+        Decimal(str(committed.value))
+        == Decimal(stats["money"]["by_department_year"][0]["allocated_fen"]) / 100
+    )
+
+    rates = book["rates"]
+    approval = rates.cell(3, 4)
+    assert approval.data_type == "n" and approval.number_format == "0.0%"
+    assert Decimal(str(approval.value)) == Decimal(stats["rates"]["approval"]["percent"]) / 100

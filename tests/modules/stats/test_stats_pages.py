@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from gatekeeper.modules.stats import queries
+
 
 @pytest.mark.parametrize("username", ["secretariat", "member2", "chair", "admin", "street"])
 def test_the_dashboard_renders_for_its_readers(page_as, username):
@@ -32,3 +34,16 @@ def test_a_bad_filter_is_shown_beside_the_field(page_as):
 def test_the_menu_offers_the_dashboard(page_as):
     assert 'href="/stats"' in page_as("chair").text("/notifications")
     assert 'href="/stats"' not in page_as("officer").text("/notifications")
+
+
+def test_the_page_names_the_most_overdue_late_money_and_counts_the_rest(page_as, late_money, monkeypatch):
+    monkeypatch.setattr(queries, "LATE_NAMED", 2)
+    html = page_as("secretariat").text("/stats")
+    table = re.search(r"<caption>逾期未拨经费</caption>.*?<tbody>(.*?)</tbody>", html, re.S)
+    assert table, "no late money table"
+    assert table.group(1).count("<tr>") == 2
+    assert late_money[0].community.name in table.group(1)
+    assert late_money[2].community.name not in table.group(1)
+    assert f"共{len(late_money)}笔逾期经费，列出逾期最久的2笔。" in html
+    assert f"另有{len(late_money) - 2}笔逾期经费未在此列出" in html
+    assert "export.csv?table=late_money" in html

@@ -205,14 +205,14 @@ def dataset(db, world):
         ("LJ0201", "ledger", "keep"),
         ("LJ0201", "appraisal", "remove"),
     ]
-    for code, kind, status in items:
+    for number, (code, kind, status) in enumerate(items):
         db.add(
             InventoryItem(
                 gate_id=world.gate.id,
                 import_id=importer.id,
                 community_id=world.community(code).id,
                 kind=kind,
-                title=f"{kind} {code}",
+                title=f"{kind} {code} {number}",  # one item per community, kind and title
                 status=CleanupStatus(status),
                 removed_on=TODAY if status == "removed" else None,
                 created_at=NOW,
@@ -371,3 +371,34 @@ def test_street_filter(dataset, world):
         1 for a in dataset["allocations"] if a.community_id in lj01
     )
     assert stats_for(world, street="LJ04")["money"]["totals"]["allocations"] == 0
+
+
+def test_money_totals_are_the_groups_added_up_and_late_money_is_named_up_to_a_limit(dataset, world):
+    allocations = dataset["allocations"]
+    with clock.frozen(NOW):
+        filters = ops.resolve_filters({"gate": "LJ"})
+        named = queries.statistics(filters, late_named=1)["money"]
+        every = queries.statistics(filters, late_named=None)["money"]
+    totals = every["totals"]
+    assert totals == {key: sum(row[key] for row in every["by_department_year"]) for key in queries.MONEY_KEYS}
+    assert totals == named["totals"]
+    assert totals["allocated_fen"] == sum(a.amount_fen for a in allocations)
+    assert totals["disbursed_fen"] == sum(a.disbursed_fen for a in allocations)
+    assert totals["confirmed_fen"] == sum(a.confirmed_fen for a in allocations)
+    assert totals["outstanding_fen"] == sum(max(0, a.amount_fen - a.disbursed_fen) for a in allocations)
+    assert totals["allocations"] == len(allocations)
+    late = sorted(
+        (a for a in allocations if a.due_date < TODAY and a.disbursed_fen < a.amount_fen),
+        key=lambda a: (a.due_date, a.disbursed_fen - a.amount_fen),
+    )
+    assert len(late) > 1
+    assert named["late"]["total"] == every["late"]["total"] == len(late)
+    assert (
+        named["late"]["total_fen"]
+        == totals["overdue_fen"]
+        == sum(a.amount_fen - a.disbursed_fen for a in late)
+    )
+    assert len(named["late"]["items"]) == 1 and named["late"]["items"][0] == every["late"]["items"][0]
+    assert [(item["due_date"], item["amount_fen"]) for item in every["late"]["items"]] == [
+        (a.due_date, a.amount_fen - a.disbursed_fen) for a in late
+    ]
