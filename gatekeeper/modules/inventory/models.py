@@ -49,6 +49,8 @@ class InventoryItem(db.Model):
         sa.CheckConstraint("(status = 'removed') = (removed_on IS NOT NULL)", name="removed_has_date"),
         sa.Index("ix_inventory_items_gate_status", "gate_id", "status"),
         sa.Index("ix_inventory_items_community_kind", "community_id", "kind"),
+        # the reduction per kind of a gate: an index-only scan instead of reading every item
+        sa.Index("ix_inventory_items_gate_kind_status", "gate_id", "kind", "status"),
         # One item per community, kind and title: two imports of the same rows at once cannot both land.
         sa.UniqueConstraint("community_id", "kind", "title", name="uq_inventory_items_community_kind_title"),
     )
