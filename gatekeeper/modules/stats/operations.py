@@ -37,6 +37,7 @@ def resolve_filters(given: dict[str, Any]) -> Filters:
         if gate is None:
             problems["gate"] = [_("no gate has this code")]
     street_gate_ids: tuple[int, ...] = ()
+    street_communities: tuple[tuple[int, str, str | None], ...] = ()
     if given.get("street"):
         street = db.session.scalar(
             sa.select(Jurisdiction).where(
@@ -53,11 +54,25 @@ def resolve_filters(given: dict[str, Any]) -> Filters:
                     .where(sa.literal(street.path).startswith(Jurisdiction.path))
                 )
             )
+            street_communities = tuple(
+                (row.id, row.code, row.community_type.value if row.community_type else None)
+                for row in db.session.execute(
+                    sa.select(Jurisdiction.id, Jurisdiction.code, Jurisdiction.community_type)
+                    .where(Jurisdiction.parent_id == street.id)
+                    .order_by(Jurisdiction.code)
+                )
+            )
             if gate is not None and gate.id not in street_gate_ids:
                 problems["street"] = [_("this street is not inside the gate")]
     if problems:
         raise ValidationFailed(fields=problems)
-    return Filters(gate=gate, street=street, street_gate_ids=street_gate_ids, year=given.get("year"))
+    return Filters(
+        gate=gate,
+        street=street,
+        street_gate_ids=street_gate_ids,
+        street_communities=street_communities,
+        year=given.get("year"),
+    )
 
 
 def compute_statistics(filters: Filters, *, every_late: bool = False) -> dict[str, Any]:

@@ -76,7 +76,13 @@ class Filters:
     gate: Gate | None = None
     street: Jurisdiction | None = None
     street_gate_ids: tuple[int, ...] = ()
+    #: The street's communities, read once with the filters: (id, code, community type).
+    street_communities: tuple[tuple[int, str, str | None], ...] = ()
     year: int | None = None
+
+    @property
+    def community_ids(self) -> list[int]:
+        return [community_id for community_id, _code, _type in self.street_communities]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,28 +92,22 @@ class Filters:
         }
 
 
-def _street_communities(street: Jurisdiction) -> sa.Select:
-    return sa.select(Jurisdiction.id).where(Jurisdiction.parent_id == street.id)
-
-
-def reaches_street(street: Jurisdiction) -> sa.ColumnElement[bool]:
-    """A request's scope reaches a community of ``street`` (see the module docstring)."""
+def reaches_street(f: Filters) -> sa.ColumnElement[bool]:
+    """A request's scope reaches a community of the street (see the module docstring). The street's
+    communities are known (``Filters.street_communities``), so the test is on the request's own row:
+    no lookup of communities per request."""
     codes = sa.cast(R.scope_codes, sa.Text)
-    community = aliased(Jurisdiction)
-    of_type = (
-        sa.exists()
-        .where(community.parent_id == street.id)
-        .where(sa.or_(R.scope_community_type.is_(None), community.community_type == R.scope_community_type))
-    )
-    listed = (
-        sa.exists()
-        .where(community.parent_id == street.id)
-        .where(codes.contains(sa.literal('"') + community.code + sa.literal('"')))
+    types = sorted({kind for _id, _code, kind in f.street_communities if kind is not None})
+    if not f.street_communities:
+        return sa.false()
+    of_type = sa.or_(R.scope_community_type.is_(None), R.scope_community_type.in_(types))
+    listed = sa.or_(
+        *(codes.contains(f'"{code}"', autoescape=True) for _id, code, _kind in f.street_communities)
     )
     return sa.or_(
         sa.and_(R.scope_type == ScopeType.ALL, of_type),
         sa.and_(
-            R.scope_type == ScopeType.STREETS, codes.contains(f'"{street.code}"', autoescape=True), of_type
+            R.scope_type == ScopeType.STREETS, codes.contains(f'"{f.street.code}"', autoescape=True), of_type
         ),
         sa.and_(R.scope_type == ScopeType.COMMUNITIES, listed),
     )
@@ -120,7 +120,7 @@ def request_place(f: Filters) -> list[sa.ColumnElement[bool]]:
         criteria.append(R.gate_id == f.gate.id)
     if f.street is not None:
         criteria.append(R.gate_id.in_(f.street_gate_ids or (-1,)))
-        criteria.append(reaches_street(f.street))
+        criteria.append(reaches_street(f))
     return criteria
 
 
@@ -405,7 +405,7 @@ def money_criteria(f: Filters) -> list[sa.ColumnElement[bool]]:
     if f.gate is not None:
         criteria.append(Authorisation.gate_id == f.gate.id)
     if f.street is not None:
-        criteria.append(Allocation.community_id.in_(_street_communities(f.street)))
+        criteria.append(Allocation.community_id.in_(f.community_ids))
     if f.year:
         criteria.append(sqltime.date_in_year(Allocation.due_date, f.year))
     return criteria
@@ -540,7 +540,7 @@ def reduction(f: Filters) -> dict[str, Any]:
     if f.gate is not None:
         criteria.append(InventoryItem.gate_id == f.gate.id)
     if f.street is not None:
-        criteria.append(InventoryItem.community_id.in_(_street_communities(f.street)))
+        criteria.append(InventoryItem.community_id.in_(f.community_ids))
     status = InventoryItem.status
     stmt = (
         sa.select(
@@ -575,7 +575,7 @@ def report_criteria(f: Filters) -> list[sa.ColumnElement[bool]]:
     if f.gate is not None:
         criteria.append(Report.gate_id == f.gate.id)
     if f.street is not None:
-        criteria.append(Report.community_id.in_(_street_communities(f.street)))
+        criteria.append(Report.community_id.in_(f.community_ids))
     if f.year:
         criteria.append(sqltime.in_year(Report.created_at, f.year))
     return criteria

@@ -402,3 +402,26 @@ def test_money_totals_are_the_groups_added_up_and_late_money_is_named_up_to_a_li
     assert [(item["due_date"], item["amount_fen"]) for item in every["late"]["items"]] == [
         (a.due_date, a.amount_fen - a.disbursed_fen) for a in late
     ]
+
+
+@pytest.mark.parametrize("community_type", ["urban", "rural"])
+def test_a_scope_of_one_community_type_reaches_only_streets_that_have_one(db, world, community_type):
+    """The street filter over requests, against the communities each street really has."""
+    from gatekeeper.modules.requests.models import AdmissionRequest
+
+    scope = {"type": "all", "codes": [], "community_type": community_type}
+    req = factories.draft(scope=scope)
+    db.commit()
+    for street in db.scalars(sa.select(Jurisdiction).where(Jurisdiction.level == "street")):
+        has_type = db.scalar(
+            sa.select(sa.func.count(Jurisdiction.id)).where(
+                Jurisdiction.parent_id == street.id, Jurisdiction.community_type == community_type
+            )
+        )
+        filters = ops.resolve_filters({"street": street.code})
+        reached = db.scalar(
+            sa.select(sa.func.count(AdmissionRequest.id)).where(
+                AdmissionRequest.id == req.id, queries.reaches_street(filters)
+            )
+        )
+        assert reached == (1 if has_type else 0), (street.code, community_type)
