@@ -47,3 +47,23 @@ def test_the_page_names_the_most_overdue_late_money_and_counts_the_rest(page_as,
     assert f"共{len(late_money)}笔逾期经费，列出逾期最久的2笔。" in html
     assert f"另有{len(late_money) - 2}笔逾期经费未在此列出" in html
     assert "export.csv?table=late_money" in html
+
+
+@pytest.mark.parametrize(("rows", "folded"), [(12, False), (13, True)])
+def test_a_long_table_beside_its_chart_is_folded(app, rows, folded):
+    from flask import render_template_string
+
+    from gatekeeper.modules.stats.tables import Column, Table
+
+    table = Table("t", "部门", [Column("name", "Name"), Column("n", "N", "int")])
+    table.rows = [{"name": f"部门{i}", "n": i} for i in range(rows)]
+    source = (
+        '{% from "stats/_table.html" import stats_table with context %}'
+        "{{ stats_table(table, {}, fold_over=12) }}"
+    )
+    with app.test_request_context("/stats?lang=en"):
+        html = render_template_string(source, table=table)
+    assert ('<details class="stats-fold">' in html) is folded
+    assert (f"The figures as a table ({rows} rows)" in html) is folded
+    assert html.count("<tr>") == rows + 1  # every row is there, folded or not
+    assert "Download this table (CSV)" in html
