@@ -12,8 +12,8 @@ from gatekeeper.core.errors import ValidationFailed
 from gatekeeper.extensions import db
 from gatekeeper.modules.accounts.models import GATE_ROLES, Role, User
 from gatekeeper.modules.jurisdictions.models import Gate, Jurisdiction, Level
-from gatekeeper.modules.stats import queries
-from gatekeeper.modules.stats.queries import Filters
+from gatekeeper.modules.stats import money, queries
+from gatekeeper.modules.stats.base import Filters
 
 
 def default_filters(actor: User, args: dict[str, Any]) -> dict[str, Any]:
@@ -77,9 +77,9 @@ def resolve_filters(given: dict[str, Any]) -> Filters:
 
 def compute_statistics(filters: Filters, *, every_late: bool = False) -> dict[str, Any]:
     """Every statistic of the dashboard (see ``queries`` for what each means). Late allocations are
-    all counted and summed; the ``queries.LATE_NAMED`` most overdue are named, or every one with
+    all counted and summed; the ``money.LATE_NAMED`` most overdue are named, or every one with
     ``every_late`` (for the exports)."""
-    return queries.statistics(filters, late_named=None if every_late else queries.LATE_NAMED)
+    return queries.statistics(filters, late_named=None if every_late else money.LATE_NAMED)
 
 
 def gates_for(actor: User) -> list[Gate]:

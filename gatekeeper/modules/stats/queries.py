@@ -32,23 +32,19 @@ least 50% / 90% of the durations at or below it), computed with ``row_number()``
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from gatekeeper.core import clock
 from gatekeeper.extensions import db
-from gatekeeper.modules.authorisations.models import Authorisation
 from gatekeeper.modules.catalogue.models import Kind
-from gatekeeper.modules.funds import balances
-from gatekeeper.modules.funds.models import Allocation
-from gatekeeper.modules.inventory.models import CleanupStatus, InventoryItem
-from gatekeeper.modules.jurisdictions.models import Department, Gate, Jurisdiction
+from gatekeeper.modules.jurisdictions.models import Department
 from gatekeeper.modules.requests.models import AdmissionRequest, RequestEvent, RequestState, ScopeType
 from gatekeeper.modules.stats import sqltime
-from gatekeeper.modules.supervision.models import Report, ReportState
+from gatekeeper.modules.stats.base import Filters, count_if, rate
+from gatekeeper.modules.stats.money import LATE_NAMED, money_statistics
+from gatekeeper.modules.stats.supervision import reduction, reports_by_department, reports_by_state
 
 R = AdmissionRequest
 E = RequestEvent
@@ -64,32 +60,6 @@ DEPARTMENT_STATES = (
 )
 #: How many overdue requests are named (all are counted).
 NAMED = 100
-#: How many late allocations the dashboard and the API name, most overdue first (all are counted and
-#: summed; the CSV and XLSX exports list every one).
-LATE_NAMED = 20
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The resolved filters: a gate, a street (with the gates that contain it), a year."""
-
-    gate: Gate | None = None
-    street: Jurisdiction | None = None
-    street_gate_ids: tuple[int, ...] = ()
-    #: The street's communities, read once with the filters: (id, code, community type).
-    street_communities: tuple[tuple[int, str, str | None], ...] = ()
-    year: int | None = None
-
-    @property
-    def community_ids(self) -> list[int]:
-        return [community_id for community_id, _code, _type in self.street_communities]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "gate": self.gate.code if self.gate else None,
-            "street": self.street.code if self.street else None,
-            "year": self.year,
-        }
 
 
 def reaches_street(f: Filters) -> sa.ColumnElement[bool]:
@@ -133,23 +103,6 @@ def request_criteria(f: Filters) -> list[sa.ColumnElement[bool]]:
     if f.year:
         criteria.append(sqltime.in_year(filed_at(), f.year))
     return criteria
-
-
-def _count(condition) -> sa.ColumnElement[int]:
-    """``COUNT`` of the rows where ``condition`` holds (a filtered aggregate both databases know)."""
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-
-
-def percent(numerator: int, denominator: int) -> str | None:
-    """``"62.5"``: one decimal, rounded half up, in integers; ``None`` over nothing."""
-    if not denominator:
-        return None
-    tenths = (numerator * 1000 * 2 + denominator) // (2 * denominator)
-    return f"{tenths // 10}.{tenths % 10}"
-
-
-def rate(numerator: int, denominator: int) -> dict[str, Any]:
-    return {"numerator": numerator, "denominator": denominator, "percent": percent(numerator, denominator)}
 
 
 # --- requests ------------------------------------------------------------------------------------
@@ -221,19 +174,19 @@ def rates(f: Filters) -> dict[str, Any]:
     decide = E.action == "decide"
     stmt = (
         sa.select(
-            _count(E.action == "submit").label("submissions"),
-            _count(E.to_state == RequestState.RETURNED).label("returns"),
-            _count(decide).label("decisions"),
-            _count(sa.and_(decide, E.to_state.in_((RequestState.APPROVED, RequestState.REFERRED)))).label(
+            count_if(E.action == "submit").label("submissions"),
+            count_if(E.to_state == RequestState.RETURNED).label("returns"),
+            count_if(decide).label("decisions"),
+            count_if(sa.and_(decide, E.to_state.in_((RequestState.APPROVED, RequestState.REFERRED)))).label(
                 "approvals"
             ),
-            _count(sa.and_(decide, E.to_state == RequestState.REJECTED)).label("rejections"),
-            _count(sa.and_(decide, E.to_state == RequestState.RETURNED)).label("decision_returns"),
-            _count(sa.and_(decide, E.to_state == RequestState.REFERRED)).label("referrals"),
-            _count(sa.and_(E.action == "ruling", E.to_state == RequestState.APPROVED)).label(
+            count_if(sa.and_(decide, E.to_state == RequestState.REJECTED)).label("rejections"),
+            count_if(sa.and_(decide, E.to_state == RequestState.RETURNED)).label("decision_returns"),
+            count_if(sa.and_(decide, E.to_state == RequestState.REFERRED)).label("referrals"),
+            count_if(sa.and_(E.action == "ruling", E.to_state == RequestState.APPROVED)).label(
                 "rulings_approved"
             ),
-            _count(sa.and_(E.action == "ruling", E.to_state == RequestState.REJECTED)).label(
+            count_if(sa.and_(E.action == "ruling", E.to_state == RequestState.REJECTED)).label(
                 "rulings_rejected"
             ),
         )
@@ -398,224 +351,6 @@ def overdue_requests(f: Filters) -> dict[str, Any]:
 
 
 # --- money ---------------------------------------------------------------------------------------
-
-
-def money_criteria(f: Filters) -> list[sa.ColumnElement[bool]]:
-    criteria = [balances.where_the_money_is()]
-    if f.gate is not None:
-        criteria.append(Authorisation.gate_id == f.gate.id)
-    if f.street is not None:
-        criteria.append(Allocation.community_id.in_(f.community_ids))
-    if f.year:
-        criteria.append(sqltime.date_in_year(Allocation.due_date, f.year))
-    return criteria
-
-
-#: The balances of ``funds.balances`` (sums in whole fen) and the count of allocations.
-MONEY_KEYS = (
-    "allocated_fen",
-    "disbursed_fen",
-    "confirmed_fen",
-    "outstanding_fen",
-    "overdue_fen",
-    "allocations",
-)
-
-
-def money_statistics(f: Filters, late_named: int | None = LATE_NAMED) -> dict[str, Any]:
-    """The money: totals, per department and year due, and the late allocations (all counted and
-    summed, the ``late_named`` most overdue named; all of them with ``None``). Two statements: the
-    sums grouped by department and year due (``money_by_department_year``), whose groups add up to
-    the totals, and the late allocations named (``late_allocations``)."""
-    groups, late_count = money_by_department_year(f)
-    totals = {key: sum(group[key] for group in groups) for key in MONEY_KEYS}
-    return {
-        "totals": totals,
-        "by_department_year": groups,
-        "late": {
-            "total": late_count,
-            # the overdue money is what late allocations lack (``balances``): their sum
-            "total_fen": totals["overdue_fen"],
-            "items": late_allocations(f, late_named),
-        },
-    }
-
-
-def money_by_department_year(f: Filters) -> tuple[list[dict], int]:
-    """Committed, disbursed, confirmed, outstanding and overdue money per department and year due,
-    and how many allocations are late. Every allocation the filters keep is in exactly one group
-    (its authorisation has one department, its due date one year), so the groups add up to the
-    totals over the same filters. Summed per department and due date first, then per year: the year
-    is worked out once per group of the first pass rather than once per allocation."""
-    by_day = (
-        sa.select(
-            *balances.balance_columns(),
-            _count(balances.overdue_condition()).label("late"),
-            Authorisation.department_id,
-            Allocation.due_date,
-        )
-        .select_from(Allocation)
-        .join(Authorisation, Authorisation.id == Allocation.authorisation_id)
-        .where(*money_criteria(f))
-        .group_by(Authorisation.department_id, Allocation.due_date)
-        .subquery("by_day")
-    )
-    year = sqltime.year_of(by_day.c.due_date).label("year")
-    stmt = (
-        sa.select(
-            Department.code,
-            Department.name,
-            year,
-            *(balances.total(by_day.c[key]).label(key) for key in (*MONEY_KEYS, "late")),
-        )
-        .join(Department, Department.id == by_day.c.department_id)
-        .group_by(Department.code, Department.name, year)
-        .order_by(Department.code, year)
-    )
-    rows = db.session.execute(stmt).all()
-    groups = [
-        {
-            "department": row.code,
-            "name": row.name,
-            "year": int(row.year),
-            **{key: int(getattr(row, key)) for key in MONEY_KEYS},
-        }
-        for row in rows
-    ]
-    return groups, sum(int(row.late) for row in rows)
-
-
-def late_allocations(f: Filters, limit: int | None = LATE_NAMED) -> list[dict[str, Any]]:
-    """The overdue money named, most overdue first: department, authorisation, community, amount
-    lacking, days late (the first ``limit``; all with ``None``)."""
-    today = clock.today()
-    lacking = balances.lacking()
-    late = (sqltime.day_number(sa.literal(today, sa.Date)) - sqltime.day_number(Allocation.due_date)).label(
-        "days_late"
-    )
-    community = aliased(Jurisdiction)
-    stmt = (
-        sa.select(
-            Department.code.label("department"),
-            Department.name.label("department_name"),
-            Authorisation.number,
-            Authorisation.title,
-            community.code.label("community"),
-            community.name.label("community_name"),
-            lacking.label("amount_fen"),
-            Allocation.due_date,
-            late,
-        )
-        .select_from(Allocation)
-        .join(Authorisation, Authorisation.id == Allocation.authorisation_id)
-        .join(Department, Department.id == Authorisation.department_id)
-        .join(community, community.id == Allocation.community_id)
-        .where(balances.overdue_condition(), *money_criteria(f))
-        .order_by(Allocation.due_date, lacking.desc(), Authorisation.number, community.code)
-        .limit(limit)
-    )
-    return [
-        {
-            "department": row.department,
-            "department_name": row.department_name,
-            "authorisation": row.number,
-            "title": row.title,
-            "community": row.community,
-            "community_name": row.community_name,
-            "amount_fen": int(row.amount_fen),
-            "due_date": row.due_date,
-            "days_late": int(row.days_late),
-        }
-        for row in db.session.execute(stmt)
-    ]
-
-
-# --- reduction and reports ------------------------------------------------------------------------
-
-
-def reduction(f: Filters) -> dict[str, Any]:
-    """Per kind: the inventory baseline, what stays, what must go, what was removed, and the reduction
-    rate removed / baseline (= (baseline - remaining) / baseline)."""
-    criteria = []
-    if f.gate is not None:
-        criteria.append(InventoryItem.gate_id == f.gate.id)
-    if f.street is not None:
-        criteria.append(InventoryItem.community_id.in_(f.community_ids))
-    status = InventoryItem.status
-    stmt = (
-        sa.select(
-            InventoryItem.kind,
-            sa.func.count().label("baseline"),
-            _count(status == CleanupStatus.KEEP).label("keep"),
-            _count(status == CleanupStatus.REMOVE).label("to_remove"),
-            _count(status == CleanupStatus.REMOVED).label("removed"),
-        )
-        .where(*criteria)
-        .group_by(InventoryItem.kind)
-    )
-    found = {row.kind: row for row in db.session.execute(stmt)}
-    items, total = [], {"baseline": 0, "keep": 0, "to_remove": 0, "removed": 0}
-    for kind in Kind:
-        row = found.get(kind)
-        counts = {key: int(getattr(row, key)) if row else 0 for key in total}
-        for key in total:
-            total[key] += counts[key]
-        items.append(_reduced({"kind": kind.value, **counts}))
-    return {"by_kind": items, "total": _reduced(total)}
-
-
-def _reduced(counts: dict) -> dict:
-    counts["remaining"] = counts["baseline"] - counts["removed"]
-    counts["rate"] = percent(counts["removed"], counts["baseline"])
-    return counts
-
-
-def report_criteria(f: Filters) -> list[sa.ColumnElement[bool]]:
-    criteria = []
-    if f.gate is not None:
-        criteria.append(Report.gate_id == f.gate.id)
-    if f.street is not None:
-        criteria.append(Report.community_id.in_(f.community_ids))
-    if f.year:
-        criteria.append(sqltime.in_year(Report.created_at, f.year))
-    return criteria
-
-
-def reports_by_department(f: Filters) -> list[dict]:
-    """Reports per department named (a registered department, or the name the reporter gave) and
-    outcome (the report's state)."""
-    name = sa.func.coalesce(Department.name, Report.department_name).label("name")
-    code = Department.code.label("code")
-    stmt = (
-        sa.select(
-            code,
-            name,
-            sa.func.count().label("total"),
-            *[_count(Report.state == state).label(state.value) for state in ReportState],
-        )
-        .select_from(Report)
-        .outerjoin(Department, Department.id == Report.department_id)
-        .where(*report_criteria(f))
-        .group_by(code, name)
-        .order_by(sa.func.count().desc(), name)
-    )
-    return [
-        {
-            "department": row.code,
-            "name": row.name,
-            "total": row.total,
-            **{state.value: int(getattr(row, state.value)) for state in ReportState},
-        }
-        for row in db.session.execute(stmt)
-    ]
-
-
-def reports_by_state(rows: list[dict]) -> list[dict]:
-    """The outcome totals (the departments' rows added up: a few numbers, not rows of the table)."""
-    return [{"state": state.value, "count": sum(row[state.value] for row in rows)} for state in ReportState]
-
-
-# --- everything ------------------------------------------------------------------------------------
 
 
 def statistics(f: Filters, *, late_named: int | None = LATE_NAMED) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from gatekeeper.core.api import Yuan
 from gatekeeper.modules.funds.schemas import BalanceSchema
-from gatekeeper.modules.stats.queries import LATE_NAMED
+from gatekeeper.modules.stats.money import LATE_NAMED
 
 TABLE_NAMES = (
     "requests_by_state",

@@ -11,7 +11,7 @@ import pytest
 
 from gatekeeper.core import clock
 from gatekeeper.core.money import yuan
-from gatekeeper.modules.stats import queries
+from gatekeeper.modules.stats import money
 from gatekeeper.modules.stats.schemas import TABLE_NAMES
 from tests.factories import TODAY
 
@@ -79,7 +79,7 @@ def test_xlsx_has_one_sheet_per_table(login_as):
 
 
 def test_late_money_names_the_most_overdue_and_the_csv_lists_every_one(login_as, late_money, monkeypatch):
-    monkeypatch.setattr(queries, "LATE_NAMED", 2)
+    monkeypatch.setattr(money, "LATE_NAMED", 2)
     client = login_as("secretariat")
     late = client.get(API).get_json()["money"]["late"]
     assert late["total"] == len(late_money)
@@ -93,7 +93,7 @@ def test_late_money_names_the_most_overdue_and_the_csv_lists_every_one(login_as,
 
 
 def test_xlsx_cells_are_numbers_money_percentages_and_dates(login_as, late_money, monkeypatch):
-    monkeypatch.setattr(queries, "LATE_NAMED", 1)
+    monkeypatch.setattr(money, "LATE_NAMED", 1)
     client = login_as("secretariat")
     with clock.frozen(TODAY):
         stats = client.get(API).get_json()
@@ -109,8 +109,8 @@ def test_xlsx_cells_are_numbers_money_percentages_and_dates(login_as, late_money
     assert due.value.date() == late_money[0].due_date
     assert days.data_type == "n" and days.value == (TODAY - late_money[0].due_date).days
 
-    money = book["money_by_department_year"]
-    year, committed = money.cell(3, 2), money.cell(3, 3)
+    by_year = book["money_by_department_year"]
+    year, committed = by_year.cell(3, 2), by_year.cell(3, 3)
     assert isinstance(year.value, int) and year.number_format == "General"
     assert committed.data_type == "n" and committed.number_format == "#,##0.00"
     assert (

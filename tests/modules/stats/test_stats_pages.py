@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from gatekeeper.modules.stats import queries
+from gatekeeper.modules.stats import money
 
 
 @pytest.mark.parametrize("username", ["secretariat", "member2", "chair", "admin", "street"])
@@ -37,7 +37,7 @@ def test_the_menu_offers_the_dashboard(page_as):
 
 
 def test_the_page_names_the_most_overdue_late_money_and_counts_the_rest(page_as, late_money, monkeypatch):
-    monkeypatch.setattr(queries, "LATE_NAMED", 2)
+    monkeypatch.setattr(money, "LATE_NAMED", 2)
     html = page_as("secretariat").text("/stats")
     table = re.search(r"<caption>逾期未拨经费</caption>.*?<tbody>(.*?)</tbody>", html, re.S)
     assert table, "no late money table"

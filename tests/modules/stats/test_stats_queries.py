@@ -16,8 +16,8 @@ from gatekeeper.modules.inventory.models import CleanupStatus, InventoryImport, 
 from gatekeeper.modules.jurisdictions.models import Department, Jurisdiction
 from gatekeeper.modules.jurisdictions.operations import working_calendar
 from gatekeeper.modules.requests.models import AdmissionRequest, RequestEvent, ScopeType
+from gatekeeper.modules.stats import base, money, queries, sqltime
 from gatekeeper.modules.stats import operations as ops
-from gatekeeper.modules.stats import queries, sqltime
 from gatekeeper.modules.supervision.models import Report
 from tests import factories
 from tests.factories import TODAY
@@ -304,7 +304,7 @@ def test_rates_and_decision_times(dataset, world):
     assert rates["approval"]["numerator"] == approvals and rates["approval"]["denominator"] == len(decided)
     assert rates["referral"]["numerator"] == sum(1 for s in decided if s[8] == "referred")
     returns = sum(1 for s in specs if s[2] == "returned")
-    assert rates["return"] == queries.rate(returns, sum(1 for s in specs if s[5]))
+    assert rates["return"] == base.rate(returns, sum(1 for s in specs if s[5]))
     assert rates["approval"]["percent"] == f"{approvals * 100 / len(decided):.1f}"
     durations = sorted(working_calendar(s[6]).working_days_between(s[6], s[7]) for s in decided)
     n = len(durations)
@@ -345,7 +345,7 @@ def test_reduction_and_reports(dataset, world):
     stats = stats_for(world)
     sign = next(r for r in stats["reduction"]["by_kind"] if r["kind"] == "sign")
     assert (sign["baseline"], sign["removed"], sign["remaining"], sign["rate"]) == (4, 2, 2, "50.0")
-    assert stats["reduction"]["total"]["rate"] == queries.percent(3, 7) == "42.9"
+    assert stats["reduction"]["total"]["rate"] == base.percent(3, 7) == "42.9"
     reports = {r["name"]: r for r in stats["reports"]["by_department"]}
     assert reports["区卫生健康委员会"]["total"] == 3 and reports["区卫生健康委员会"]["upheld"] == 1
     assert reports["某协会"]["department"] is None and reports["某协会"]["unfounded"] == 1
@@ -380,7 +380,7 @@ def test_money_totals_are_the_groups_added_up_and_late_money_is_named_up_to_a_li
         named = queries.statistics(filters, late_named=1)["money"]
         every = queries.statistics(filters, late_named=None)["money"]
     totals = every["totals"]
-    assert totals == {key: sum(row[key] for row in every["by_department_year"]) for key in queries.MONEY_KEYS}
+    assert totals == {key: sum(row[key] for row in every["by_department_year"]) for key in money.MONEY_KEYS}
     assert totals == named["totals"]
     assert totals["allocated_fen"] == sum(a.amount_fen for a in allocations)
     assert totals["disbursed_fen"] == sum(a.disbursed_fen for a in allocations)

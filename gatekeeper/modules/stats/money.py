@@ -1,0 +1,156 @@
+"""The money that follows duties, as statistics: committed, disbursed, confirmed, outstanding and
+overdue per department and year due (one grouped pass whose groups add up to the totals), and the
+late allocations named. The balances are those of ``funds.balances``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from gatekeeper.core import clock
+from gatekeeper.extensions import db
+from gatekeeper.modules.authorisations.models import Authorisation
+from gatekeeper.modules.funds import balances
+from gatekeeper.modules.funds.models import Allocation
+from gatekeeper.modules.jurisdictions.models import Department, Jurisdiction
+from gatekeeper.modules.stats import sqltime
+from gatekeeper.modules.stats.base import Filters, count_if
+
+#: How many late allocations the dashboard and the API name, most overdue first (all are counted and
+#: summed; the CSV and XLSX exports list every one).
+LATE_NAMED = 20
+
+
+def money_criteria(f: Filters) -> list[sa.ColumnElement[bool]]:
+    criteria = [balances.where_the_money_is()]
+    if f.gate is not None:
+        criteria.append(Authorisation.gate_id == f.gate.id)
+    if f.street is not None:
+        criteria.append(Allocation.community_id.in_(f.community_ids))
+    if f.year:
+        criteria.append(sqltime.date_in_year(Allocation.due_date, f.year))
+    return criteria
+
+
+#: The balances of ``funds.balances`` (sums in whole fen) and the count of allocations.
+MONEY_KEYS = (
+    "allocated_fen",
+    "disbursed_fen",
+    "confirmed_fen",
+    "outstanding_fen",
+    "overdue_fen",
+    "allocations",
+)
+
+
+def money_statistics(f: Filters, late_named: int | None = LATE_NAMED) -> dict[str, Any]:
+    """The money: totals, per department and year due, and the late allocations (all counted and
+    summed, the ``late_named`` most overdue named; all of them with ``None``). Two statements: the
+    sums grouped by department and year due (``money_by_department_year``), whose groups add up to
+    the totals, and the late allocations named (``late_allocations``)."""
+    groups, late_count = money_by_department_year(f)
+    totals = {key: sum(group[key] for group in groups) for key in MONEY_KEYS}
+    return {
+        "totals": totals,
+        "by_department_year": groups,
+        "late": {
+            "total": late_count,
+            # the overdue money is what late allocations lack (``balances``): their sum
+            "total_fen": totals["overdue_fen"],
+            "items": late_allocations(f, late_named),
+        },
+    }
+
+
+def money_by_department_year(f: Filters) -> tuple[list[dict], int]:
+    """Committed, disbursed, confirmed, outstanding and overdue money per department and year due,
+    and how many allocations are late. Every allocation the filters keep is in exactly one group
+    (its authorisation has one department, its due date one year), so the groups add up to the
+    totals over the same filters. Summed per department and due date first, then per year: the year
+    is worked out once per group of the first pass rather than once per allocation."""
+    by_day = (
+        sa.select(
+            *balances.balance_columns(),
+            count_if(balances.overdue_condition()).label("late"),
+            Authorisation.department_id,
+            Allocation.due_date,
+        )
+        .select_from(Allocation)
+        .join(Authorisation, Authorisation.id == Allocation.authorisation_id)
+        .where(*money_criteria(f))
+        .group_by(Authorisation.department_id, Allocation.due_date)
+        .subquery("by_day")
+    )
+    year = sqltime.year_of(by_day.c.due_date).label("year")
+    stmt = (
+        sa.select(
+            Department.code,
+            Department.name,
+            year,
+            *(balances.total(by_day.c[key]).label(key) for key in (*MONEY_KEYS, "late")),
+        )
+        .join(Department, Department.id == by_day.c.department_id)
+        .group_by(Department.code, Department.name, year)
+        .order_by(Department.code, year)
+    )
+    rows = db.session.execute(stmt).all()
+    groups = [
+        {
+            "department": row.code,
+            "name": row.name,
+            "year": int(row.year),
+            **{key: int(getattr(row, key)) for key in MONEY_KEYS},
+        }
+        for row in rows
+    ]
+    return groups, sum(int(row.late) for row in rows)
+
+
+def late_allocations(f: Filters, limit: int | None = LATE_NAMED) -> list[dict[str, Any]]:
+    """The overdue money named, most overdue first: department, authorisation, community, amount
+    lacking, days late (the first ``limit``; all with ``None``)."""
+    today = clock.today()
+    lacking = balances.lacking()
+    late = (sqltime.day_number(sa.literal(today, sa.Date)) - sqltime.day_number(Allocation.due_date)).label(
+        "days_late"
+    )
+    community = aliased(Jurisdiction)
+    stmt = (
+        sa.select(
+            Department.code.label("department"),
+            Department.name.label("department_name"),
+            Authorisation.number,
+            Authorisation.title,
+            community.code.label("community"),
+            community.name.label("community_name"),
+            lacking.label("amount_fen"),
+            Allocation.due_date,
+            late,
+        )
+        .select_from(Allocation)
+        .join(Authorisation, Authorisation.id == Allocation.authorisation_id)
+        .join(Department, Department.id == Authorisation.department_id)
+        .join(community, community.id == Allocation.community_id)
+        .where(balances.overdue_condition(), *money_criteria(f))
+        .order_by(Allocation.due_date, lacking.desc(), Authorisation.number, community.code)
+        .limit(limit)
+    )
+    return [
+        {
+            "department": row.department,
+            "department_name": row.department_name,
+            "authorisation": row.number,
+            "title": row.title,
+            "community": row.community,
+            "community_name": row.community_name,
+            "amount_fen": int(row.amount_fen),
+            "due_date": row.due_date,
+            "days_late": int(row.days_late),
+        }
+        for row in db.session.execute(stmt)
+    ]
+
+
+# --- reduction and reports ------------------------------------------------------------------------
