@@ -49,3 +49,16 @@ def percent(numerator: int, denominator: int) -> str | None:
 
 def rate(numerator: int, denominator: int) -> dict[str, Any]:
     return {"numerator": numerator, "denominator": denominator, "percent": percent(numerator, denominator)}
+
+
+def place_and_year(f: Filters, *, gate_id, community_id, in_year=None) -> list[sa.ColumnElement[bool]]:
+    """The gate, street and year filters over rows with a gate, a community and (``in_year``, a
+    function of the year) a date."""
+    criteria = []
+    if f.gate is not None:
+        criteria.append(gate_id == f.gate.id)
+    if f.street is not None:
+        criteria.append(community_id.in_(f.community_ids))
+    if f.year and in_year is not None:
+        criteria.append(in_year(f.year))
+    return criteria

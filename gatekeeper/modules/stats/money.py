@@ -16,7 +16,7 @@ from gatekeeper.modules.funds import balances
 from gatekeeper.modules.funds.models import Allocation
 from gatekeeper.modules.jurisdictions.models import Department, Jurisdiction
 from gatekeeper.modules.stats import sqltime
-from gatekeeper.modules.stats.base import Filters, count_if
+from gatekeeper.modules.stats.base import Filters, count_if, place_and_year
 
 #: How many late allocations the dashboard and the API name, most overdue first (all are counted and
 #: summed; the CSV and XLSX exports list every one).
@@ -24,14 +24,15 @@ LATE_NAMED = 20
 
 
 def money_criteria(f: Filters) -> list[sa.ColumnElement[bool]]:
-    criteria = [balances.where_the_money_is()]
-    if f.gate is not None:
-        criteria.append(Authorisation.gate_id == f.gate.id)
-    if f.street is not None:
-        criteria.append(Allocation.community_id.in_(f.community_ids))
-    if f.year:
-        criteria.append(sqltime.date_in_year(Allocation.due_date, f.year))
-    return criteria
+    return [
+        balances.where_the_money_is(),
+        *place_and_year(
+            f,
+            gate_id=Authorisation.gate_id,
+            community_id=Allocation.community_id,
+            in_year=lambda year: sqltime.date_in_year(Allocation.due_date, year),
+        ),
+    ]
 
 
 #: The balances of ``funds.balances`` (sums in whole fen) and the count of allocations.

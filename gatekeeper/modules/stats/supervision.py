@@ -12,18 +12,15 @@ from gatekeeper.modules.catalogue.models import Kind
 from gatekeeper.modules.inventory.models import CleanupStatus, InventoryItem
 from gatekeeper.modules.jurisdictions.models import Department
 from gatekeeper.modules.stats import sqltime
-from gatekeeper.modules.stats.base import Filters, count_if, percent
+from gatekeeper.modules.stats.base import Filters, count_if, percent, place_and_year
 from gatekeeper.modules.supervision.models import Report, ReportState
 
 
 def reduction(f: Filters) -> dict[str, Any]:
     """Per kind: the inventory baseline, what stays, what must go, what was removed, and the reduction
     rate removed / baseline (= (baseline - remaining) / baseline)."""
-    criteria = []
-    if f.gate is not None:
-        criteria.append(InventoryItem.gate_id == f.gate.id)
-    if f.street is not None:
-        criteria.append(InventoryItem.community_id.in_(f.community_ids))
+    # the inventory is a baseline, not an event: the year does not apply to it
+    criteria = place_and_year(f, gate_id=InventoryItem.gate_id, community_id=InventoryItem.community_id)
     status = InventoryItem.status
     stmt = (
         sa.select(
@@ -54,14 +51,12 @@ def _reduced(counts: dict) -> dict:
 
 
 def report_criteria(f: Filters) -> list[sa.ColumnElement[bool]]:
-    criteria = []
-    if f.gate is not None:
-        criteria.append(Report.gate_id == f.gate.id)
-    if f.street is not None:
-        criteria.append(Report.community_id.in_(f.community_ids))
-    if f.year:
-        criteria.append(sqltime.in_year(Report.created_at, f.year))
-    return criteria
+    return place_and_year(
+        f,
+        gate_id=Report.gate_id,
+        community_id=Report.community_id,
+        in_year=lambda year: sqltime.in_year(Report.created_at, year),
+    )
 
 
 def reports_by_department(f: Filters) -> list[dict]:
