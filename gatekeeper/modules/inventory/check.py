@@ -8,6 +8,10 @@ inventory row does not say; they are not run.
 
 Verdict: an item with a finding that blocks or refers must be removed (its findings say why); one
 that a permitted entry of its kind covers stays, and that entry's code is kept with it.
+
+The engine words its findings for a department filing a request ("link the right entry", "withdraw
+the request"); an item found already in a community is told in the words of the cleanup (``worded``),
+from the same details: the entry matched, the closest one, the similarity.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from gatekeeper.modules.inventory.models import CleanupStatus
 from gatekeeper.modules.jurisdictions.models import Gate, Jurisdiction
 from gatekeeper.modules.requests.precheck import compiled_catalogue, settings_of
 from gatekeeper.rules import context as rc
+from gatekeeper.rules.checks._common import KIND_EN, KIND_ZH
 
 #: The rules an existing item is checked with, in the engine's order.
 CLEANUP_RULES = ("NEGATIVE_LIST", "OUT_OF_CATALOGUE")
@@ -74,18 +79,57 @@ class Checker:
         removing = any(f.severity in _REMOVING for f in findings)
         return Verdict(
             status=CleanupStatus.REMOVE if removing else CleanupStatus.KEEP,
-            findings=[stored(f) for f in findings],
+            findings=[stored(f, *worded(f, kind)) for f in findings],
             catalogue_entry=None if removing or matched is None else matched[0].code,
         )
 
 
-def stored(finding: rules.Finding) -> dict[str, Any]:
+def worded(finding: rules.Finding, kind: str) -> tuple[str, str]:
+    """The finding's message (zh, en) for an item already in a community."""
+    details = dict(finding.details)
+    if finding.code == "NEGATIVE_LIST" and details.get("matched_code"):
+        code, title = details["matched_code"], details.get("matched_title", "")
+        similarity_zh = f"（相似度 {details['score']}）" if details.get("score") else ""
+        similarity_en = f" (similarity {details['score']})" if details.get("score") else ""
+        return (
+            f"该事项与负面清单条目 {code}「{title}」相符{similarity_zh}，不应由社区承担，应予清理；"
+            "确需办理的，由主管部门通过部门间信息共享、告知承诺等方式自行办理。",
+            f"This item matches negative-list entry {code} “{title}”{similarity_en}: communities should not "
+            "carry it, and it must be removed; where it is still needed, the department handles it itself "
+            "(data sharing between departments, personal commitment).",
+        )
+    if finding.code == "OUT_OF_CATALOGUE":
+        near_zh = near_en = ""
+        if details.get("closest_code"):
+            code, title, score = (
+                details["closest_code"],
+                details.get("closest_title", ""),
+                details.get("score", ""),
+            )
+            near_zh = f"（最接近的是 {code}「{title}」，相似度 {score}）"
+            near_en = f" (closest: {code} “{title}”, similarity {score})"
+        kind_zh, kind_en = KIND_ZH.get(kind, kind), KIND_EN.get(kind, kind)
+        return (
+            f"本版准入目录中没有涵盖该事项的「{kind_zh}」类准入事项{near_zh}，该事项未经准入，应予清理；"
+            "确需保留的，须按准入目录以外事项报党委常委会或政府常务会研究确认。",
+            f"No permitted {kind_en} entry of this catalogue version covers this item{near_en}: it was "
+            "never admitted and must be removed, unless the Party committee or government executive meeting "
+            "confirms it as an item outside the catalogue.",
+        )
+    return finding.message_zh, finding.message_en
+
+
+def stored(
+    finding: rules.Finding, message_zh: str | None = None, message_en: str | None = None
+) -> dict[str, Any]:
     """A finding as an item keeps it: both languages, the citation and the matched entry."""
+    message_zh = message_zh or finding.message_zh
+    message_en = message_en or finding.message_en
     return {
         "code": finding.code,
         "severity": finding.severity,
-        "message": finding.message_zh,
-        "messages": {"zh": finding.message_zh, "en": finding.message_en},
+        "message": message_zh,
+        "messages": {"zh": message_zh, "en": message_en},
         "citation": finding.citation,
         "entry_code": finding.entry_code,
         "details": dict(finding.details),

@@ -231,3 +231,18 @@ def test_baseline_counts_of_an_empty_inventory_and_an_unknown_street(db, world):
     assert ops.baseline_counts(world.gate) == {}
     with pytest.raises(ValidationFailed):
         ops.baseline_counts(world.gate, street="NOPE")
+
+
+def test_findings_speak_of_an_item_already_there_not_of_a_request(db, world, items):
+    banned = items["亲属关系证明"].findings
+    outside = items["禁毒工作站"].findings
+    assert "NEGATIVE_LIST" in [f["code"] for f in banned]
+    assert [f["code"] for f in outside] == ["OUT_OF_CATALOGUE"]
+    negative = next(f for f in banned if f["code"] == "NEGATIVE_LIST")
+    assert negative["entry_code"] and negative["entry_code"] in negative["message"]
+    assert "应予清理" in negative["message"] and "撤回" not in negative["message"]
+    assert "must be removed" in negative["messages"]["en"] and "withdraw" not in negative["messages"]["en"]
+    (out,) = outside
+    assert "未经准入，应予清理" in out["message"] and "关联" not in out["message"]
+    assert "never admitted" in out["messages"]["en"] and "link the right entry" not in out["messages"]["en"]
+    assert out["citation"]  # the clause cited is the engine's, unchanged
