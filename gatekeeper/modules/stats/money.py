@@ -13,7 +13,7 @@ from gatekeeper.core import clock
 from gatekeeper.extensions import db
 from gatekeeper.modules.authorisations.models import Authorisation
 from gatekeeper.modules.funds import balances
-from gatekeeper.modules.funds.models import Allocation
+from gatekeeper.modules.funds.models import Allocation, AllocationState
 from gatekeeper.modules.jurisdictions.models import Department, Jurisdiction
 from gatekeeper.modules.stats import sqltime
 from gatekeeper.modules.stats.base import Filters, count_if, place_and_year
@@ -69,12 +69,21 @@ def money_by_department_year(f: Filters) -> tuple[list[dict], int]:
     """Committed, disbursed, confirmed, outstanding and overdue money per department and year due,
     and how many allocations are late. Every allocation the filters keep is in exactly one group
     (its authorisation has one department, its due date one year), so the groups add up to the
-    totals over the same filters. Summed per department and due date first, then per year: the year
-    is worked out once per group of the first pass rather than once per allocation."""
+    totals over the same filters. Summed per department and due date first, then per year: the year,
+    and whether the money is overdue (due before today), are worked out once per group of the first
+    pass rather than once per allocation."""
+    active = Allocation.state == AllocationState.ACTIVE
+    lacking = balances.lacking()
     by_day = (
         sa.select(
-            *balances.balance_columns(),
-            count_if(balances.overdue_condition()).label("late"),
+            balances.total(sa.case((active, Allocation.amount_fen), else_=balances.paid())).label(
+                "allocated_fen"
+            ),
+            balances.total(balances.paid()).label("disbursed_fen"),
+            balances.total(Allocation.confirmed_fen).label("confirmed_fen"),
+            balances.total(lacking).label("outstanding_fen"),
+            sa.func.count(Allocation.id).label("allocations"),
+            count_if(lacking > 0).label("short"),
             Authorisation.department_id,
             Allocation.due_date,
         )
@@ -84,13 +93,18 @@ def money_by_department_year(f: Filters) -> tuple[list[dict], int]:
         .group_by(Authorisation.department_id, Allocation.due_date)
         .subquery("by_day")
     )
+    # ``funds.balances``: overdue money is what an allocation lacks once its due date has passed
+    past_due = by_day.c.due_date < clock.today()
     year = sqltime.year_of(by_day.c.due_date).label("year")
+    sums = {key: balances.total(by_day.c[key]) for key in MONEY_KEYS if key != "overdue_fen"}
     stmt = (
         sa.select(
             Department.code,
             Department.name,
             year,
-            *(balances.total(by_day.c[key]).label(key) for key in (*MONEY_KEYS, "late")),
+            *(column.label(key) for key, column in sums.items()),
+            balances.total(sa.case((past_due, by_day.c.outstanding_fen), else_=0)).label("overdue_fen"),
+            balances.total(sa.case((past_due, by_day.c.short), else_=0)).label("late"),
         )
         .join(Department, Department.id == by_day.c.department_id)
         .group_by(Department.code, Department.name, year)
