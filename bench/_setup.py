@@ -420,3 +420,34 @@ def row_counts(app, models: dict[str, type]) -> str:
             f"{db.session.scalar(sa.select(sa.func.count()).select_from(model)):,} {name}"
             for name, model in models.items()
         )
+
+
+def demo_then_grown(
+    app, watch: Stopwatch, *, counts, measure, grow, label: str
+) -> list[tuple[str, str, dict]]:
+    """Load the demo and measure (``measure(counter)``), grow the data (``grow()``) and measure again;
+    print the set-up and the row counts (``counts()``) of both rounds. Returns the two rounds:
+    (label, counts, results)."""
+    from gatekeeper.core import clock
+    from gatekeeper.core.db import write_intent
+    from gatekeeper.extensions import db
+    from gatekeeper.modules.demo.loader import load_demo
+
+    with watch.step("demo"), app.app_context(), clock.frozen(TODAY), write_intent():
+        load_demo(PASSWORD)
+        db.session.commit()
+    settle(app)
+    with app.app_context():
+        counter = StatementCounter(db.engine)
+    rounds = []
+    with clock.frozen(TODAY):
+        rounds.append(("1×", counts(), measure(counter)))
+    grow()
+    settle(app)
+    with clock.frozen(TODAY):
+        rounds.append((label, counts(), measure(counter)))
+    counter.close()
+    flush_print(f"  set-up: {watch.line()}")
+    for name, what, _results in rounds:
+        flush_print(f"  {name} the demo: {what}")
+    return rounds

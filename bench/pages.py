@@ -22,17 +22,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _setup import (
-    PASSWORD,
     TODAY,
-    StatementCounter,
     Stopwatch,
     arguments,
     benchmark,
+    demo_then_grown,
     flush_print,
     log_in,
     one_line,
     row_counts,
-    settle,
     time_get,
 )
 
@@ -125,28 +123,14 @@ def main() -> int:
     watch = Stopwatch()
     failed = False
     with benchmark(args.database_url, "pages", "page timings", watch) as (app, _database):
-        from gatekeeper.core import clock
-        from gatekeeper.core.db import write_intent
-        from gatekeeper.extensions import db
-        from gatekeeper.modules.demo.loader import load_demo
-
-        with watch.step("demo"), app.app_context(), clock.frozen(TODAY), write_intent():
-            load_demo(PASSWORD)
-            db.session.commit()
-        settle(app)
-        with app.app_context():
-            counter = StatementCounter(db.engine)
-        rounds = []
-        with clock.frozen(TODAY):
-            rounds.append(("1×", counts(app), measure(app, counter, args.gets)))
-        load_more(app, args.scale - 1, watch)
-        settle(app)
-        with clock.frozen(TODAY):
-            rounds.append((f"{args.scale}×", counts(app), measure(app, counter, args.gets)))
-        counter.close()
-        flush_print(f"  set-up: {watch.line()}")
-        for label, what, _results in rounds:
-            flush_print(f"  {label} the demo: {what}")
+        rounds = demo_then_grown(
+            app,
+            watch,
+            counts=lambda: counts(app),
+            measure=lambda counter: measure(app, counter, args.gets),
+            grow=lambda: load_more(app, args.scale - 1, watch),
+            label=f"{args.scale}×",
+        )
         flush_print(
             f"\n  {'user':<12} {'page':<22} {'SQL 1×':>7} {'SQL ' + rounds[1][0]:>8} "
             f"{'median 1×':>10} {'p95 1×':>8} {'median ' + rounds[1][0]:>11} {'p95 ' + rounds[1][0]:>8} "

@@ -16,18 +16,15 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from _setup import (
-    PASSWORD,
-    TODAY,
-    StatementCounter,
     Stopwatch,
     arguments,
     benchmark,
     bulk_insert,
+    demo_then_grown,
     fix_sequences,
     flush_print,
     log_in,
     row_counts,
-    settle,
     time_get,
 )
 
@@ -156,28 +153,14 @@ def main() -> int:
     watch = Stopwatch()
     failed = False
     with benchmark(args.database_url, "stats", "statistics dashboard", watch) as (app, _database):
-        from gatekeeper.core import clock
-        from gatekeeper.core.db import write_intent
-        from gatekeeper.extensions import db
-        from gatekeeper.modules.demo.loader import load_demo
-
-        with watch.step("demo"), app.app_context(), clock.frozen(TODAY), write_intent():
-            load_demo(PASSWORD)
-            db.session.commit()
-        settle(app)
-        with app.app_context():
-            counter = StatementCounter(db.engine)
-        rounds = []
-        with clock.frozen(TODAY):
-            rounds.append(("1×", counts(app), measure(app, counter, args.gets)))
-        multiply(app, args.scale, watch)
-        settle(app)
-        with clock.frozen(TODAY):
-            rounds.append((f"{args.scale}×", counts(app), measure(app, counter, args.gets)))
-        counter.close()
-        flush_print(f"  set-up: {watch.line()}")
-        for label, what, _r in rounds:
-            flush_print(f"  {label} the demo: {what}")
+        rounds = demo_then_grown(
+            app,
+            watch,
+            counts=lambda: counts(app),
+            measure=lambda counter: measure(app, counter, args.gets),
+            grow=lambda: multiply(app, args.scale, watch),
+            label=f"{args.scale}×",
+        )
         big = rounds[1][0]
         flush_print(
             f"\n  {'address':<40} {'SQL 1×':>7} {'SQL ' + big:>8} {'median 1×':>10} {'p95 1×':>8} "
