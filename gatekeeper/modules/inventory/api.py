@@ -30,11 +30,10 @@ from gatekeeper.modules.inventory.schemas import (
     InventoryImportSchema,
     InventoryItemListArgs,
     InventoryItemSchema,
+    NoteInputSchema,
     ProgressArgs,
     ProgressSchema,
-    RecheckInputSchema,
     RemovalInputSchema,
-    UndoRemovalInputSchema,
 )
 from gatekeeper.modules.jurisdictions.models import Gate
 
@@ -112,7 +111,7 @@ def record_removal(item, data):
 @blp.response(200, InventoryItemSchema)
 @blp.alt_response(409, schema=ErrorSchema, description="The item's removal is not recorded.")
 @on_item(can_record_removal)
-@blp.arguments(UndoRemovalInputSchema)
+@blp.arguments(NoteInputSchema)
 def undo_removal(item, data):
     """Take back a removal recorded by mistake, with a note saying why: the item must go again."""
     ops.undo_removal(item, data, actor=user())
@@ -123,7 +122,7 @@ def undo_removal(item, data):
 @blp.route("/inventory/items/<int:item_id>/recheck", methods=["POST"])
 @blp.response(200, InventoryItemSchema)
 @on_item(can_recheck_inventory_item)
-@blp.arguments(RecheckInputSchema)
+@blp.arguments(NoteInputSchema)
 def recheck_item(item, data):
     """Check an item again against the catalogue in force, with a note saying why."""
     ops.recheck_item(item, data, actor=user())

@@ -38,9 +38,8 @@ from gatekeeper.modules.inventory.permissions import (
     visible_items,
 )
 from gatekeeper.modules.inventory.schemas import (
-    RecheckInputSchema,
+    NoteInputSchema,
     RemovalInputSchema,
-    UndoRemovalInputSchema,
 )
 from gatekeeper.modules.jurisdictions.models import Department, Gate, Jurisdiction
 
@@ -189,8 +188,8 @@ def _item_page(
     undo: PageForm | None = None,
 ):
     removal = removal or PageForm(RemovalInputSchema(), initial={"removed_on": clock.today().isoformat()})
-    recheck = recheck or PageForm(RecheckInputSchema())
-    undo = undo or PageForm(UndoRemovalInputSchema())
+    recheck = recheck or PageForm(NoteInputSchema())
+    undo = undo or PageForm(NoteInputSchema())
     status = 422 if removal.errors or recheck.errors or undo.errors else 200
     return _render(
         "inventory/item.html",
@@ -213,50 +212,54 @@ def item(item):
     return _item_page(item)
 
 
+def _item_action(item, form: str, schema, operation, said):
+    """One action of the item page: done, back to the item with ``said(item)`` flashed; refused, the
+    item page again with the errors beside the fields of its form (``form``: its name on the page)."""
+    page_form = PageForm(schema)
+    if page_form.apply(lambda data: operation(item, data, actor=user())):
+        return done(said(item), "inventory_pages.item", item_id=item.id)
+    return _item_page(item, **{form: page_form})
+
+
 @bp.route("/inventory/items/<int:item_id>/removal", methods=["POST"])
 @on_item(can_record_removal)
 def record_removal(item):
     """Record the removal; errors are shown beside the fields, 409 when the item cannot be removed."""
-    form = PageForm(RemovalInputSchema())
-    if form.apply(lambda data: ops.record_removal(item, data, actor=user())):
-        return done(
-            _("The removal of “%(title)s” is recorded.", title=item.title),
-            "inventory_pages.item",
-            item_id=item.id,
-        )
-    return _item_page(item, removal=form)
+    return _item_action(
+        item,
+        "removal",
+        RemovalInputSchema(),
+        ops.record_removal,
+        lambda item: _("The removal of “%(title)s” is recorded.", title=item.title),
+    )
 
 
 @bp.route("/inventory/items/<int:item_id>/removal/undo", methods=["POST"])
 @on_item(can_record_removal)
 def undo_removal(item):
     """Take back a removal recorded by mistake; the note is required and shown beside its field."""
-    form = PageForm(UndoRemovalInputSchema())
-    if form.apply(lambda data: ops.undo_removal(item, data, actor=user())):
-        return done(
-            _("The removal of “%(title)s” was taken back: it must still go.", title=item.title),
-            "inventory_pages.item",
-            item_id=item.id,
-        )
-    return _item_page(item, undo=form)
+    return _item_action(
+        item,
+        "undo",
+        NoteInputSchema(),
+        ops.undo_removal,
+        lambda item: _("The removal of “%(title)s” was taken back: it must still go.", title=item.title),
+    )
 
 
 @bp.route("/inventory/items/<int:item_id>/recheck", methods=["POST"])
 @on_item(can_recheck_inventory_item)
 def recheck(item):
     """Check the item again against the catalogue in force, with a note."""
-    form = PageForm(RecheckInputSchema())
-    if form.apply(lambda data: ops.recheck_item(item, data, actor=user())):
-        return done(
-            _(
-                "“%(title)s” was checked again: %(status)s.",
-                title=item.title,
-                status=STATUS_WORDS[item.status],
-            ),
-            "inventory_pages.item",
-            item_id=item.id,
-        )
-    return _item_page(item, recheck=form)
+    return _item_action(
+        item,
+        "recheck",
+        NoteInputSchema(),
+        ops.recheck_item,
+        lambda item: _(
+            "“%(title)s” was checked again: %(status)s.", title=item.title, status=STATUS_WORDS[item.status]
+        ),
+    )
 
 
 # --- importing ------------------------------------------------------------------------------------

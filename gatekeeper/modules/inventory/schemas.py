@@ -61,12 +61,8 @@ class RemovalInputSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
-class RecheckInputSchema(Schema):
-    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-
-
-class UndoRemovalInputSchema(Schema):
-    """Taking back a removal recorded by mistake: why."""
+class NoteInputSchema(Schema):
+    """An action on an item that must say why: checking it again, taking back its removal."""
 
     note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 

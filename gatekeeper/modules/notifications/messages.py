@@ -13,10 +13,12 @@ from typing import Any
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from gatekeeper.core.labels import label
 from gatekeeper.core.money import yuan
 from gatekeeper.modules.notifications.models import Notification, NotificationKind
 from gatekeeper.modules.requests.models import RequestState
 from gatekeeper.modules.requests.workflow import state_label
+from gatekeeper.modules.supervision.models import ReportState
 
 
 class _Params(dict):
@@ -224,9 +226,6 @@ def _funds_disputed(p: _Params) -> str:
 
 
 def _report_state(p: _Params) -> str:
-    from gatekeeper.core.labels import label
-    from gatekeeper.modules.supervision.models import ReportState
-
     try:
         return label(ReportState(p["state"]))
     except ValueError:
