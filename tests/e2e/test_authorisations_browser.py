@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from gatekeeper.extensions import db
 from gatekeeper.modules.funds.models import Allocation, Disbursement, DisbursementState
@@ -30,7 +31,7 @@ def test_an_officer_records_a_payment_and_the_head_confirms_it(browser_page, liv
     officer.fill("#f-amount-fen", "999999999")  # more than is owed: refused beside the field
     officer.fill("#f-reference", "临财拨〔2026〕88号")
     officer.click("#main form button[type=submit]")
-    assert officer.locator("#f-amount-fen-error").is_visible()
+    expect(officer.locator("#f-amount-fen-error")).to_be_visible()
     assert officer.input_value("#f-reference") == "临财拨〔2026〕88号"
     officer.fill("#f-amount-fen", "1,200.50")
     officer.click("#main form button[type=submit]")

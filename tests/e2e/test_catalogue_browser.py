@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import PHONE
 
 
@@ -51,8 +53,7 @@ def test_import_a_file_preview_then_apply(browser_page, live):
     page.set_input_files("#f-file", files=[{"name": "新增.csv", "mimeType": "text/csv", "buffer": data}])
     page.fill("#f-reason", "浏览器导入测试")
     page.click("form[enctype='multipart/form-data'] button[type=submit]")
-    preview = page.locator(".import-preview")
-    assert preview.is_visible()
+    expect(page.locator(".import-preview")).to_be_visible()  # the re-rendered page, once it has loaded
     assert "PE-777" in page.locator("main").inner_text() and "88.80" in page.locator("main").inner_text()
     with live.context():
         assert ops.find_entry(ops.get_version(draft_id), "PE-777") is None  # the preview wrote nothing

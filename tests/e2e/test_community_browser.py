@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import PHONE
 
 TITLE = "要求社区每周上报创建工作照片"
@@ -35,8 +37,9 @@ def test_the_heads_page_on_a_phone_and_filing_a_report(browser_page, live):
     assert fits_the_screen(page)
     page.fill("#f-description", "街道某部门电话通知每周上报照片。")
     page.click("main button[type=submit]")  # nothing else filled in: refused
-    assert page.locator(".error-summary").is_visible()
-    assert page.locator("#f-title-error").is_visible() and page.locator("#f-kind-error").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
+    expect(page.locator("#f-title-error")).to_be_visible()
+    expect(page.locator("#f-kind-error")).to_be_visible()
     assert page.input_value("#f-description") == "街道某部门电话通知每周上报照片。"
 
     page.select_option("#f-department", "WJW")

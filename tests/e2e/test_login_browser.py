@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import PHONE
 
 
@@ -20,7 +22,7 @@ def test_wrong_password_is_said_beside_the_form(browser_page):
     page.fill("#f-username", "officer")
     page.fill("#f-password", "not-the-password")
     page.click("button[type=submit]")
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     assert page.input_value("#f-username") == "officer"
 
 
@@ -29,4 +31,4 @@ def test_the_menu_opens_on_a_phone(browser_page):
     nav = page.locator("#site-nav")
     assert not nav.is_visible()
     page.click(".nav-toggle")
-    assert nav.is_visible()
+    expect(nav).to_be_visible()
