@@ -146,13 +146,31 @@ def db(app):
         _db.session = _db._make_scoped_session(
             {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": BoundSession}
         )
+        drift = []
         try:
             yield _db.session
         finally:
             _db.session.remove()
             _db.session = original
+            drift = _allocation_sums_drift(connection)
             outer.rollback()
             connection.close()
+        # the money summed by the triggers agrees with the allocations, whatever the test did
+        assert not drift, f"allocation_sums differ from the allocations: {drift}"
+
+
+def _allocation_sums_drift(connection) -> list:
+    """``support.allocation_sums_drift`` on the test's connection; nothing to say when the test left
+    the transaction unusable (it failed already, or checked a refusal that aborts it)."""
+    from tests.support import allocation_sums_drift
+
+    if not connection.in_transaction() or not connection.get_transaction().is_active:
+        return []
+    try:
+        with connection.begin_nested():
+            return allocation_sums_drift(connection)
+    except sa.exc.DBAPIError:
+        return []
 
 
 class ApiClient(FlaskClient):

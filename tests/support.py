@@ -79,3 +79,51 @@ def race(app, calls: list[tuple[str, str, dict]]) -> list[tuple[int, dict]]:
     if errors:
         raise errors[0]
     return results
+
+
+def allocation_sums_drift(connection) -> list[tuple]:
+    """Where the sums the triggers keep (``allocation_sums``) differ from the allocations summed
+    afresh with ``funds.balances``'s own expressions: ``(key, kept, fresh)`` per authorisation and
+    due date (rows of zeros left behind by deletions count as absent). Empty when they agree."""
+    import sqlalchemy as sa
+
+    from gatekeeper.modules.funds import balances
+    from gatekeeper.modules.funds.models import Allocation, AllocationState, AllocationSum
+
+    active = Allocation.state == AllocationState.ACTIVE
+    lacking = balances.lacking()
+    fresh_stmt = (
+        sa.select(
+            Allocation.authorisation_id,
+            Allocation.due_date,
+            balances.total(sa.case((active, Allocation.amount_fen), else_=balances.paid())),
+            balances.total(balances.paid()),
+            balances.total(Allocation.confirmed_fen),
+            balances.total(lacking),
+            sa.func.count(),
+            balances.total(sa.case((lacking > 0, 1), else_=0)),
+        )
+        .where(balances.where_the_money_is())
+        .group_by(Allocation.authorisation_id, Allocation.due_date)
+    )
+    kept_stmt = sa.select(
+        AllocationSum.authorisation_id,
+        AllocationSum.due_date,
+        AllocationSum.allocated_fen,
+        AllocationSum.disbursed_fen,
+        AllocationSum.confirmed_fen,
+        AllocationSum.outstanding_fen,
+        AllocationSum.allocations,
+        AllocationSum.short,
+    )
+
+    def keyed(rows) -> dict:
+        return {(row[0], row[1]): tuple(int(v) for v in row[2:]) for row in rows if any(row[2:])}
+
+    fresh = keyed(connection.execute(fresh_stmt))
+    kept = keyed(connection.execute(kept_stmt))
+    return [
+        (key, kept.get(key), fresh.get(key))
+        for key in sorted(fresh.keys() | kept.keys())
+        if kept.get(key) != fresh.get(key)
+    ]

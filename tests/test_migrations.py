@@ -35,3 +35,66 @@ def test_downgrade_to_nothing_and_back(backend, tmp_path_factory):
             db.engine.dispose()
     finally:
         drop()
+
+
+def test_0007_fills_the_money_sums_and_the_decision_rounds_from_what_is_there(backend, tmp_path_factory):
+    """Money paid and carried by a variation, and decisions, made before 0007: going back to 0006 and
+    up again fills ``carried_forward``, ``allocation_sums`` and the rounds' times as the app wrote them."""
+    from gatekeeper.core import clock
+    from gatekeeper.modules.authorisations.models import AuthorisationStatus
+    from gatekeeper.modules.funds import operations as funds_ops
+    from gatekeeper.modules.funds.models import Allocation, AllocationSum
+    from gatekeeper.modules.requests.models import RequestEvent
+    from tests import factories
+    from tests.conftest import prepare
+
+    def snapshot():
+        db.session.expire_all()
+        sums = {
+            tuple(row) for row in db.session.execute(sa.select(*AllocationSum.__table__.c)) if any(row[2:])
+        }
+        carried = set(db.session.scalars(sa.select(Allocation.id).where(Allocation.carried_forward)))
+        rounds = set(
+            db.session.execute(
+                sa.select(
+                    RequestEvent.id, RequestEvent.round_submitted_at, RequestEvent.round_accepted_at
+                ).where(RequestEvent.action == "decide")
+            )
+        )
+        return sums, carried, rounds
+
+    url, drop = make_database(backend, tmp_path_factory, "fill")
+    app = build_app(url)
+    prepare(app)
+    try:
+        with app.app_context(), clock.frozen(factories.TODAY):
+            old = factories.approved().authorisation
+            first = db.session.scalars(
+                sa.select(Allocation).where(Allocation.authorisation_id == old.id)
+            ).first()
+            funds_ops.record_disbursement(
+                first, 1000, factories.TODAY, "拨付-1", actor=factories.user("officer")
+            )
+            new = factories.approved(
+                scope={"type": "communities", "codes": ["LJ0101", "LJ0201"], "community_type": None}
+            ).authorisation
+            old.status, old.superseded_by_id, old.ended_at = (
+                AuthorisationStatus.SUPERSEDED,
+                new.id,
+                clock.now(),
+            )
+            funds_ops.carry_over(old, new, actor=factories.user("chair"))
+            db.session.commit()
+            before = snapshot()
+            sums, carried, rounds = before
+            assert len(sums) == 2 and len(carried) == 1 and len(rounds) == 2
+            assert all(submitted and accepted for _id, submitted, accepted in rounds)
+
+            db.session.remove()  # the migrations lock the tables: no transaction may stay open
+            downgrade(revision="0006")
+            upgrade()
+            assert snapshot() == before
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop()

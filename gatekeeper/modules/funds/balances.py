@@ -8,9 +8,10 @@ Overdue
 
 Where the money is
     The sums run over every allocation except a superseded one whose money a successor carries
-    (the same community in the authorisation that replaced it): that money is counted once, in the
-    successor's ``carried_fen`` and ``confirmed_fen``. A community dropped by a variation, and every
-    allocation cancelled by a revocation, keeps its paid money on record and is counted.
+    (the same community in the authorisation that replaced it; ``carried_forward``): that money is
+    counted once, in the successor's ``carried_fen`` and ``confirmed_fen``. A community dropped by
+    a variation, and every allocation cancelled by a revocation, keeps its paid money on record and
+    is counted.
 
 The balances
     ``allocated``    the amount of an active allocation; what was paid on a closed one (nothing
@@ -23,12 +24,18 @@ The balances
     ``overdue``      the outstanding money of allocations past their due date
 Each is whole fen (``BIGINT``). ``year`` filters by the year of the due date: money belongs to the
 year it is due in.
+
+Summed ahead
+    ``AllocationSum`` holds the same balances (overdue aside: it is the outstanding money of the
+    sums whose due date has passed), the count and the short allocations per authorisation and due
+    date, kept by triggers on ``allocations`` (migration 0007, whose SQL says what ``paid``,
+    ``lacking`` and ``balance_columns`` say here; a test compares the two after every kind of
+    change). The statistics read them (``stats.money``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -80,33 +87,10 @@ def overdue_condition() -> sa.ColumnElement[bool]:
     )
 
 
-@functools.cache
-def _carried_on() -> sa.Select:
-    """The superseded allocations whose money a successor carries (the successor authorisation's
-    allocation to the same community). Built once: it has no parameters, and building aliases of a
-    mapped class on every query costs more than running it."""
-    allocations, authorisations = Allocation.__table__, Authorisation.__table__
-    superseded, owner, successor = allocations.alias(), authorisations.alias(), allocations.alias()
-    return (
-        sa.select(superseded.c.id)
-        .join(owner, owner.c.id == superseded.c.authorisation_id)
-        .join(
-            successor,
-            sa.and_(
-                successor.c.authorisation_id == owner.c.superseded_by_id,
-                successor.c.community_id == superseded.c.community_id,
-            ),
-        )
-        .where(superseded.c.state == AllocationState.SUPERSEDED.value)
-    )
-
-
 def where_the_money_is() -> sa.ColumnElement[bool]:
-    """Every allocation except a superseded one whose money a successor carries.
-
-    The ones left out are found once, by a subquery that does not depend on the row (a hashed set,
-    small: superseded allocations only), so a scan of every allocation needs no lookup per row."""
-    return Allocation.id.not_in(_carried_on())
+    """Every allocation except a superseded one whose money a successor carries (marked
+    ``carried_forward`` by the variation that superseded it: a test on the row itself)."""
+    return Allocation.carried_forward.is_(False)
 
 
 def balance_columns() -> list[sa.ColumnElement[int]]:

@@ -3,6 +3,11 @@
 An allocation keeps running totals (``disbursed_fen``, ``confirmed_fen``) updated under a row lock
 with every disbursement, so balances are sums of columns and over-payment is refused by a CHECK
 constraint as well as by the operation.
+
+``AllocationSum`` holds those balances summed per authorisation and due date, kept by database
+triggers on ``allocations`` (migration 0007) in the same transaction as every change, whatever makes
+it (an operation, a set-based UPDATE, a bulk load): the statistics read a few thousand sums instead
+of every allocation.
 """
 
 from __future__ import annotations
@@ -40,6 +45,20 @@ class Allocation(db.Model):
             "disbursed_fen = 0 OR carried_fen + disbursed_fen <= amount_fen", name="no_over_payment"
         ),
         sa.Index("ix_allocations_state_due_date", "state", "due_date"),
+        # the money of some communities (a street's) read from the index alone: every column the
+        # balances need, after the community and the due date
+        sa.Index(
+            "ix_allocations_community_money",
+            "community_id",
+            "due_date",
+            "authorisation_id",
+            "state",
+            "amount_fen",
+            "carried_fen",
+            "disbursed_fen",
+            "confirmed_fen",
+            "carried_forward",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +80,11 @@ class Allocation(db.Model):
     )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: Superseded, and what was paid here is carried by the successor's allocation to the same
+    #: community: the money is counted there, not here (``funds.balances``, "Where the money is").
+    carried_forward: Mapped[bool] = mapped_column(
+        sa.Boolean, nullable=False, default=False, server_default=sa.false()
+    )
 
     community: Mapped[Jurisdiction] = relationship(lazy="joined")
 
@@ -71,6 +95,25 @@ class Allocation(db.Model):
     @property
     def outstanding_fen(self) -> int:
         return max(0, self.amount_fen - self.paid_fen) if self.state == AllocationState.ACTIVE else 0
+
+
+class AllocationSum(db.Model):
+    """The balances of ``funds.balances`` summed over the allocations of one authorisation due on one
+    date (those it counts: not ``carried_forward``), with how many there are and how many are short
+    (active and paid less than their amount). Written only by the triggers on ``allocations``."""
+
+    __tablename__ = "allocation_sums"
+
+    authorisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("authorisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    due_date: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    allocated_fen: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    disbursed_fen: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    confirmed_fen: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    outstanding_fen: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    allocations: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    short: Mapped[int] = mapped_column(sa.Integer, nullable=False)
 
 
 class DisbursementState(enum.StrEnum):

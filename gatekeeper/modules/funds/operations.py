@@ -50,6 +50,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import aliased
 
 from gatekeeper.core import audit, clock
 from gatekeeper.core.db import lock_row
@@ -171,15 +172,23 @@ def carry_over(old: Authorisation, new: Authorisation, *, actor) -> int:
     """Variation: what ``old`` paid counts as paid under ``new``, community by community.
 
     Call it after ``allocate(new)``. The old active allocations become superseded first (taking
-    their row locks, so a confirmation in progress is waited for and counted), then the new
-    allocations of the communities in both scopes take over the paid and confirmed money; two
-    UPDATEs whatever the number of communities. Returns how many allocations carried money.
+    their row locks, so a confirmation in progress is waited for and counted; those of communities
+    in the new scope are ``carried_forward``: their money is counted in the new allocation), then
+    the new allocations of the communities in both scopes take over the paid and confirmed money;
+    two UPDATEs whatever the number of communities. Returns how many allocations carried money.
     """
     now = clock.now()
+    successor = aliased(Allocation)
     superseded = db.session.execute(
         sa.update(Allocation)
         .where(Allocation.authorisation_id == old.id, Allocation.state == AllocationState.ACTIVE)
-        .values(state=AllocationState.SUPERSEDED, closed_at=now)
+        .values(
+            state=AllocationState.SUPERSEDED,
+            closed_at=now,
+            carried_forward=sa.exists().where(
+                successor.authorisation_id == new.id, successor.community_id == Allocation.community_id
+            ),
+        )
         .execution_options(synchronize_session=False)
     )
     table = Allocation.__table__

@@ -49,8 +49,11 @@ class InventoryItem(db.Model):
         sa.CheckConstraint("(status = 'removed') = (removed_on IS NOT NULL)", name="removed_has_date"),
         sa.Index("ix_inventory_items_gate_status", "gate_id", "status"),
         sa.Index("ix_inventory_items_community_kind", "community_id", "kind"),
-        # the reduction per kind of a gate: an index-only scan instead of reading every item
-        sa.Index("ix_inventory_items_gate_kind_status", "gate_id", "kind", "status"),
+        # the reduction per kind of a gate, and of a street in it: an index-only scan instead of
+        # reading every item (the community is tested in the index)
+        sa.Index(
+            "ix_inventory_items_gate_kind_status_community", "gate_id", "kind", "status", "community_id"
+        ),
         # One item per community, kind and title: two imports of the same rows at once cannot both land.
         sa.UniqueConstraint("community_id", "kind", "title", name="uq_inventory_items_community_kind_title"),
     )

@@ -219,6 +219,10 @@ class RequestEvent(db.Model):
     acting_for_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    #: On a committee decision: when the round it decides was (last) submitted and accepted, so
+    #: decision times are read off the decision itself (statistics).
+    round_submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    round_accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="joined")
     acting_for: Mapped[User | None] = relationship(foreign_keys=[acting_for_id], lazy="joined")

@@ -286,6 +286,12 @@ def transition(
             acting_for_id=getattr(acting_for, "id", None),
             reason=reason,
             at=clock.now(),
+            # a decision keeps when its round was submitted and accepted (decision times)
+            **(
+                {"round_submitted_at": req.submitted_at, "round_accepted_at": req.accepted_at}
+                if action == "decide"
+                else {}
+            ),
         )
     )
     audit.record(

@@ -13,7 +13,7 @@ from gatekeeper.core import clock
 from gatekeeper.extensions import db
 from gatekeeper.modules.authorisations.models import Authorisation
 from gatekeeper.modules.funds import balances
-from gatekeeper.modules.funds.models import Allocation, AllocationState
+from gatekeeper.modules.funds.models import Allocation, AllocationState, AllocationSum
 from gatekeeper.modules.jurisdictions.models import Department, Jurisdiction
 from gatekeeper.modules.stats import sqltime
 from gatekeeper.modules.stats.base import Filters, count_if, place_and_year
@@ -69,30 +69,10 @@ def money_by_department_year(f: Filters) -> tuple[list[dict], int]:
     """Committed, disbursed, confirmed, outstanding and overdue money per department and year due,
     and how many allocations are late. Every allocation the filters keep is in exactly one group
     (its authorisation has one department, its due date one year), so the groups add up to the
-    totals over the same filters. Summed per department and due date first, then per year: the year,
-    and whether the money is overdue (due before today), are worked out once per group of the first
-    pass rather than once per allocation."""
-    active = Allocation.state == AllocationState.ACTIVE
-    lacking = balances.lacking()
-    by_day = (
-        sa.select(
-            balances.total(sa.case((active, Allocation.amount_fen), else_=balances.paid())).label(
-                "allocated_fen"
-            ),
-            balances.total(balances.paid()).label("disbursed_fen"),
-            balances.total(Allocation.confirmed_fen).label("confirmed_fen"),
-            balances.total(lacking).label("outstanding_fen"),
-            sa.func.count(Allocation.id).label("allocations"),
-            count_if(lacking > 0).label("short"),
-            Authorisation.department_id,
-            Allocation.due_date,
-        )
-        .select_from(Allocation)
-        .join(Authorisation, Authorisation.id == Allocation.authorisation_id)
-        .where(*money_criteria(f))
-        .group_by(Authorisation.department_id, Allocation.due_date)
-        .subquery("by_day")
-    )
+    totals over the same filters. Summed per department and due date first (``_by_due_date``), then
+    per year: the year, and whether the money is overdue (due before today), are worked out once per
+    group of the first pass rather than once per allocation."""
+    by_day = _by_due_date(f)
     # ``funds.balances``: overdue money is what an allocation lacks once its due date has passed
     past_due = by_day.c.due_date < clock.today()
     year = sqltime.year_of(by_day.c.due_date).label("year")
@@ -121,6 +101,69 @@ def money_by_department_year(f: Filters) -> tuple[list[dict], int]:
         for row in rows
     ]
     return groups, sum(int(row.late) for row in rows)
+
+
+#: The sums of ``_by_due_date``, per department and due date.
+DAY_SUMS = ("allocated_fen", "disbursed_fen", "confirmed_fen", "outstanding_fen", "allocations", "short")
+
+
+def _by_due_date(f: Filters) -> sa.Subquery:
+    """The balances summed per department and due date (``DAY_SUMS``), from the sums per
+    authorisation and due date (``_by_authorisation``) of the authorisations the gate filter keeps."""
+    sums = _by_authorisation(f)
+    gate = [Authorisation.gate_id == f.gate.id] if f.gate is not None else []
+    return (
+        sa.select(
+            *(balances.total(sums.c[key]).label(key) for key in DAY_SUMS),
+            Authorisation.department_id,
+            sums.c.due_date,
+        )
+        .select_from(sums)
+        .join(Authorisation, Authorisation.id == sums.c.authorisation_id)
+        .where(*gate)
+        .group_by(Authorisation.department_id, sums.c.due_date)
+        .subquery("by_day")
+    )
+
+
+def _by_authorisation(f: Filters) -> sa.Subquery:
+    """``DAY_SUMS`` per authorisation and due date, in the year filtered on. Without a street, the
+    sums the triggers keep (``AllocationSum``: a few rows per authorisation); with one, the
+    allocations of the street's communities summed (the sums are not kept per community), read
+    from the index that holds their balances (``ix_allocations_community_money``) and summed before
+    any other table is joined, whatever the database's plan would otherwise start from."""
+    if f.street is None:
+        kept = AllocationSum
+        year = [sqltime.date_in_year(kept.due_date, f.year)] if f.year else []
+        return (
+            sa.select(kept.authorisation_id, kept.due_date, *(getattr(kept, key) for key in DAY_SUMS))
+            .where(*year)
+            .subquery("sums")
+        )
+    active = Allocation.state == AllocationState.ACTIVE
+    lacking = balances.lacking()
+    year = [sqltime.date_in_year(Allocation.due_date, f.year)] if f.year else []
+    return (
+        sa.select(
+            Allocation.authorisation_id,
+            Allocation.due_date,
+            balances.total(sa.case((active, Allocation.amount_fen), else_=balances.paid())).label(
+                "allocated_fen"
+            ),
+            balances.total(balances.paid()).label("disbursed_fen"),
+            balances.total(Allocation.confirmed_fen).label("confirmed_fen"),
+            balances.total(lacking).label("outstanding_fen"),
+            sa.func.count().label("allocations"),
+            count_if(lacking > 0).label("short"),
+        )
+        .where(
+            Allocation.community_id.in_(f.community_ids),
+            balances.where_the_money_is(),
+            *year,
+        )
+        .group_by(Allocation.authorisation_id, Allocation.due_date)
+        .subquery("sums")
+    )
 
 
 def late_allocations(f: Filters, limit: int | None = LATE_NAMED) -> list[dict[str, Any]]:

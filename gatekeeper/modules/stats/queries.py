@@ -204,41 +204,23 @@ def rates(f: Filters) -> dict[str, Any]:
     }
 
 
-def _latest_so_far(action: str):
-    """The time of the request's latest ``action`` up to each event of its history (a window: one
-    pass over the history instead of a subquery per decision)."""
-    return sa.func.max(sa.case((E.action == action, E.at))).over(
-        partition_by=E.request_id, order_by=(E.at, E.id), rows=(None, 0)
-    )
-
-
 def decision_times(f: Filters) -> dict[str, Any]:
-    """Median and p90 working days from acceptance (and from submission) to each decision."""
-    history = (
+    """Median and p90 working days from acceptance (and from submission) to each decision (the
+    round's times are kept on the decision: ``RequestEvent.round_accepted_at``)."""
+    decided = [
+        E.action == "decide",
+        E.round_accepted_at.is_not(None),
+        E.round_submitted_at.is_not(None),
+        *_event_criteria(f),
+    ]
+    base = (
         sa.select(
-            E.action,
-            E.at,
-            _latest_so_far("accept").label("accepted_at"),
-            _latest_so_far("submit").label("submitted_at"),
+            sqltime.local_date(E.round_accepted_at).label("accepted"),
+            sqltime.local_date(E.round_submitted_at).label("submitted"),
+            sqltime.local_date(E.at).label("decided"),
         )
         .select_from(E)
         .join(R, R.id == E.request_id)
-        .where(E.action.in_(("submit", "accept", "decide")), *request_place(f))
-        .subquery("history")
-    )
-    decided = [
-        history.c.action == "decide",
-        history.c.accepted_at.is_not(None),
-        history.c.submitted_at.is_not(None),
-    ]
-    if f.year:
-        decided.append(sqltime.in_year(history.c.at, f.year))
-    base = (
-        sa.select(
-            sqltime.local_date(history.c.accepted_at).label("accepted"),
-            sqltime.local_date(history.c.submitted_at).label("submitted"),
-            sqltime.local_date(history.c.at).label("decided"),
-        )
         .where(*decided)
         .cte("decided")
     )
@@ -261,9 +243,11 @@ def decision_times(f: Filters) -> dict[str, Any]:
             working_days(base.c.submitted, submitted.c.n).label("s"),
         )
         .select_from(base)
-        .join(accepted, accepted.c.day == base.c.accepted)
-        .join(submitted, submitted.c.day == base.c.submitted)
-        .join(decided_on, decided_on.c.day == base.c.decided)
+        # every day is numbered, so outer joins find the same rows; they keep the decisions as the
+        # outer loop (SQLite otherwise took the numbered days first and scanned the decisions for each)
+        .outerjoin(accepted, accepted.c.day == base.c.accepted)
+        .outerjoin(submitted, submitted.c.day == base.c.submitted)
+        .outerjoin(decided_on, decided_on.c.day == base.c.decided)
         .cte("durations")
     )
     ranked = sa.select(

@@ -154,6 +154,12 @@ def _request(world, spec) -> AdmissionRequest:
     if decided:
         events.append(("decide", "in_review", decided_to, decided))
     for action, before, after, day in events:
+        # a decision keeps its round's times, as ``requests.operations.transition`` writes them
+        round_times = (
+            {"round_submitted_at": req.submitted_at, "round_accepted_at": req.accepted_at}
+            if action == "decide"
+            else {}
+        )
         factories.db.session.add(
             RequestEvent(
                 request_id=req.id,
@@ -161,6 +167,7 @@ def _request(world, spec) -> AdmissionRequest:
                 from_state=before,
                 to_state=after,
                 at=at(day, 16 if action == "decide" else 10),
+                **round_times,
             )
         )
     return req
