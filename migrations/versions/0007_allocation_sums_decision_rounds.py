@@ -6,7 +6,9 @@
   triggers on ``allocations`` in the same transaction as every change (insert, update of a column
   that counts, delete). Filled here from the allocations.
 - ``ix_allocations_community_money``: the balances of a street's communities read from an index;
-  ``ix_inventory_items_gate_kind_status_community``: the reduction of a street read from an index.
+  ``ix_inventory_items_gate_kind_status_community``: the reduction of a street read from an index;
+  ``ix_request_events_request_action`` (instead of the index on the request alone): the counts of
+  actions and outcomes, and the decisions, read from an index.
 - ``request_events.round_submitted_at`` / ``round_accepted_at``: on a decision, when the round it
   decides was last submitted and accepted. Filled here from the events before each decision.
 
@@ -155,6 +157,10 @@ def upgrade():
         batch_op.drop_index('ix_inventory_items_gate_kind_status')
         batch_op.create_index('ix_inventory_items_gate_kind_status_community', ['gate_id', 'kind', 'status', 'community_id'], unique=False)
 
+    with op.batch_alter_table('request_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_request_events_request_id')
+        batch_op.create_index('ix_request_events_request_action', ['request_id', 'action', 'to_state', 'at'], unique=False)
+
     op.execute(CARRIED)
     op.execute(fill_sums())
     postgresql = op.get_bind().dialect.name == "postgresql"
@@ -177,6 +183,9 @@ def downgrade():
     # ALTER TABLE ... DROP COLUMN (SQLite 3.35+) rather than a table copy: the copy of allocations
     # would be refused by the disbursements that refer to it
     op.drop_index('ix_allocations_community_money', table_name='allocations')
+    with op.batch_alter_table('request_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_request_events_request_action')
+        batch_op.create_index('ix_request_events_request_id', ['request_id'], unique=False)
     with op.batch_alter_table('inventory_items', schema=None) as batch_op:
         batch_op.drop_index('ix_inventory_items_gate_kind_status_community')
         batch_op.create_index('ix_inventory_items_gate_kind_status', ['gate_id', 'kind', 'status'], unique=False)
