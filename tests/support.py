@@ -88,33 +88,17 @@ def allocation_sums_drift(connection) -> list[tuple]:
     import sqlalchemy as sa
 
     from gatekeeper.modules.funds import balances
-    from gatekeeper.modules.funds.models import Allocation, AllocationState, AllocationSum
+    from gatekeeper.modules.funds.models import Allocation, AllocationSum
 
-    active = Allocation.state == AllocationState.ACTIVE
-    lacking = balances.lacking()
     fresh_stmt = (
-        sa.select(
-            Allocation.authorisation_id,
-            Allocation.due_date,
-            balances.total(sa.case((active, Allocation.amount_fen), else_=balances.paid())),
-            balances.total(balances.paid()),
-            balances.total(Allocation.confirmed_fen),
-            balances.total(lacking),
-            sa.func.count(),
-            balances.total(sa.case((lacking > 0, 1), else_=0)),
-        )
+        sa.select(Allocation.authorisation_id, Allocation.due_date, *balances.summed())
         .where(balances.where_the_money_is())
         .group_by(Allocation.authorisation_id, Allocation.due_date)
     )
     kept_stmt = sa.select(
         AllocationSum.authorisation_id,
         AllocationSum.due_date,
-        AllocationSum.allocated_fen,
-        AllocationSum.disbursed_fen,
-        AllocationSum.confirmed_fen,
-        AllocationSum.outstanding_fen,
-        AllocationSum.allocations,
-        AllocationSum.short,
+        *(getattr(AllocationSum, key) for key in balances.SUMMED),
     )
 
     def keyed(rows) -> dict:

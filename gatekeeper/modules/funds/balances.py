@@ -93,17 +93,30 @@ def where_the_money_is() -> sa.ColumnElement[bool]:
     return Allocation.carried_forward.is_(False)
 
 
-def balance_columns() -> list[sa.ColumnElement[int]]:
-    """The balances as SQL aggregates (``allocated_fen`` ... ``overdue_fen``) and ``allocations``."""
+#: The sums ``summed`` gives, and ``AllocationSum`` keeps, per authorisation and due date.
+SUMMED = ("allocated_fen", "disbursed_fen", "confirmed_fen", "outstanding_fen", "allocations", "short")
+
+
+def summed() -> list[sa.ColumnElement[int]]:
+    """The balances as SQL aggregates over allocations, named as ``SUMMED``: ``allocated_fen`` ...
+    ``outstanding_fen``, the count, and how many are short (active and paid less than the amount)."""
     active = Allocation.state == AllocationState.ACTIVE
+    short = lacking()
     return [
         total(sa.case((active, Allocation.amount_fen), else_=paid())).label("allocated_fen"),
         total(paid()).label("disbursed_fen"),
         total(Allocation.confirmed_fen).label("confirmed_fen"),
-        total(lacking()).label("outstanding_fen"),
-        total(sa.case((Allocation.due_date < clock.today(), lacking()), else_=0)).label("overdue_fen"),
+        total(short).label("outstanding_fen"),
         sa.func.count(Allocation.id).label("allocations"),
+        total(sa.case((short > 0, 1), else_=0)).label("short"),
     ]
+
+
+def balance_columns() -> list[sa.ColumnElement[int]]:
+    """The balances as SQL aggregates (``allocated_fen`` ... ``overdue_fen``) and ``allocations``."""
+    allocated, disbursed, confirmed, outstanding, allocations, _short = summed()
+    overdue = total(sa.case((Allocation.due_date < clock.today(), lacking()), else_=0)).label("overdue_fen")
+    return [allocated, disbursed, confirmed, outstanding, overdue, allocations]
 
 
 def _balances_of(*criteria: sa.ColumnElement[bool]) -> sa.Select:

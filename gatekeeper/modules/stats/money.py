@@ -13,10 +13,10 @@ from gatekeeper.core import clock
 from gatekeeper.extensions import db
 from gatekeeper.modules.authorisations.models import Authorisation
 from gatekeeper.modules.funds import balances
-from gatekeeper.modules.funds.models import Allocation, AllocationState, AllocationSum
+from gatekeeper.modules.funds.models import Allocation, AllocationSum
 from gatekeeper.modules.jurisdictions.models import Department, Jurisdiction
 from gatekeeper.modules.stats import sqltime
-from gatekeeper.modules.stats.base import Filters, count_if, place_and_year
+from gatekeeper.modules.stats.base import Filters, place_and_year
 
 #: How many late allocations the dashboard and the API name, most overdue first (all are counted and
 #: summed; the CSV and XLSX exports list every one).
@@ -103,18 +103,14 @@ def money_by_department_year(f: Filters) -> tuple[list[dict], int]:
     return groups, sum(int(row.late) for row in rows)
 
 
-#: The sums of ``_by_due_date``, per department and due date.
-DAY_SUMS = ("allocated_fen", "disbursed_fen", "confirmed_fen", "outstanding_fen", "allocations", "short")
-
-
 def _by_due_date(f: Filters) -> sa.Subquery:
-    """The balances summed per department and due date (``DAY_SUMS``), from the sums per
+    """The balances summed per department and due date (``balances.SUMMED``), from the sums per
     authorisation and due date (``_by_authorisation``) of the authorisations the gate filter keeps."""
     sums = _by_authorisation(f)
     gate = [Authorisation.gate_id == f.gate.id] if f.gate is not None else []
     return (
         sa.select(
-            *(balances.total(sums.c[key]).label(key) for key in DAY_SUMS),
+            *(balances.total(sums.c[key]).label(key) for key in balances.SUMMED),
             Authorisation.department_id,
             sums.c.due_date,
         )
@@ -127,35 +123,22 @@ def _by_due_date(f: Filters) -> sa.Subquery:
 
 
 def _by_authorisation(f: Filters) -> sa.Subquery:
-    """``DAY_SUMS`` per authorisation and due date, in the year filtered on. Without a street, the
-    sums the triggers keep (``AllocationSum``: a few rows per authorisation); with one, the
-    allocations of the street's communities summed (the sums are not kept per community), read
+    """``balances.SUMMED`` per authorisation and due date, in the year filtered on. Without a
+    street, the sums the triggers keep (``AllocationSum``: a few rows per authorisation); with one,
+    the allocations of the street's communities summed (the sums are not kept per community), read
     from the index that holds their balances (``ix_allocations_community_money``) and summed before
     any other table is joined, whatever the database's plan would otherwise start from."""
     if f.street is None:
         kept = AllocationSum
         year = [sqltime.date_in_year(kept.due_date, f.year)] if f.year else []
         return (
-            sa.select(kept.authorisation_id, kept.due_date, *(getattr(kept, key) for key in DAY_SUMS))
+            sa.select(kept.authorisation_id, kept.due_date, *(getattr(kept, key) for key in balances.SUMMED))
             .where(*year)
             .subquery("sums")
         )
-    active = Allocation.state == AllocationState.ACTIVE
-    lacking = balances.lacking()
     year = [sqltime.date_in_year(Allocation.due_date, f.year)] if f.year else []
     return (
-        sa.select(
-            Allocation.authorisation_id,
-            Allocation.due_date,
-            balances.total(sa.case((active, Allocation.amount_fen), else_=balances.paid())).label(
-                "allocated_fen"
-            ),
-            balances.total(balances.paid()).label("disbursed_fen"),
-            balances.total(Allocation.confirmed_fen).label("confirmed_fen"),
-            balances.total(lacking).label("outstanding_fen"),
-            sa.func.count().label("allocations"),
-            count_if(lacking > 0).label("short"),
-        )
+        sa.select(Allocation.authorisation_id, Allocation.due_date, *balances.summed())
         .where(
             Allocation.community_id.in_(f.community_ids),
             balances.where_the_money_is(),
